@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * elfldr: a freestanding ELF loader.
+ *
+ * This is the one public header. It needs only the compiler's freestanding headers, so a kernel,
+ * a bootloader and a hosted program can all include it.
+ *
+ * The flow: pick a platform table (Linux or arena), optionally hooks, then load from a path, a file
+ * descriptor or a buffer. The result is an object that is mapped, relocated, protected and
+ * initialised; look symbols up in it, and unload it when done. Every call reports failures through
+ * an error code and, when the caller passes a `struct elfldr_error`, a message that says what and where.
+ */
+#ifndef ELFLDR_H
+#define ELFLDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ELFLDR_VERSION_STRING "0.1.0"
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Errors                                                                                           */
+/* ------------------------------------------------------------------------------------------------ */
+
+enum elfldr_err {
+    ELFLDR_OK = 0,
+    ELFLDR_E_INVAL,          /* a bad argument from the caller */
+    ELFLDR_E_NOMEM,          /* the platform table could not allocate metadata */
+    ELFLDR_E_OPEN,           /* the source could not be opened */
+    ELFLDR_E_IO,             /* the source could not be read */
+    ELFLDR_E_TRUNCATED,      /* the file ends before a header it declares */
+    ELFLDR_E_NOT_ELF,        /* no ELF magic */
+    ELFLDR_E_CLASS,          /* not ELFCLASS64 */
+    ELFLDR_E_DATA,           /* not little-endian */
+    ELFLDR_E_VERSION,        /* EI_VERSION or e_version is not EV_CURRENT */
+    ELFLDR_E_OSABI,          /* EI_OSABI/EI_ABIVERSION not SYSV or GNU, or EI_PAD not zero */
+    ELFLDR_E_TYPE,           /* e_type is neither ET_EXEC nor ET_DYN */
+    ELFLDR_E_MACHINE,        /* e_machine is not this architecture's */
+    ELFLDR_E_EHSIZE,         /* e_ehsize is not the size of an ELF header */
+    ELFLDR_E_PHENTSIZE,      /* e_phentsize is not the size of a program header */
+    ELFLDR_E_PHNUM,          /* no program headers, or more than fit in 64 KiB */
+    ELFLDR_E_PHOFF,          /* the program header table lies outside the file */
+    ELFLDR_E_NO_LOAD,        /* no PT_LOAD segment */
+    ELFLDR_E_SEG_ORDER,      /* PT_LOAD segments not in ascending p_vaddr order */
+    ELFLDR_E_SEG_OVERLAP,    /* two PT_LOAD segments overlap */
+    ELFLDR_E_SEG_FILESZ,     /* p_filesz > p_memsz */
+    ELFLDR_E_SEG_OFFSET,     /* p_offset + p_filesz outside the file, or overflowing */
+    ELFLDR_E_SEG_ALIGN,      /* p_align not a power of two or not a multiple of the page size */
+    ELFLDR_E_SEG_CONGRUENT,  /* p_vaddr and p_offset differ modulo the page size or p_align */
+    ELFLDR_E_SEG_RANGE,      /* p_vaddr + p_memsz overflows or leaves the address space */
+    ELFLDR_E_INTERP,         /* PT_INTERP repeated, outside the file, or not a terminated path */
+    ELFLDR_E_SEG_MISC,       /* PT_DYNAMIC, PT_GNU_RELRO, PT_PHDR or PT_TLS malformed or outside a segment */
+    ELFLDR_E_MAP,            /* the platform table could not reserve or map memory */
+    ELFLDR_E_PROTECT,        /* the platform table could not change a protection */
+    ELFLDR_E_DYNAMIC,        /* the dynamic section has no DT_NULL or a bad entry */
+    ELFLDR_E_DYN_PTR,        /* a dynamic tag points outside the image or is misaligned */
+    ELFLDR_E_STRTAB,         /* a string lies outside the string table or is not terminated */
+    ELFLDR_E_SYMTAB,         /* the symbol table is missing, outside the image, or has bad entries */
+    ELFLDR_E_HASH,           /* a hash table is malformed, or one of its chains has no end */
+    ELFLDR_E_SYM_INDEX,      /* a symbol index out of range of the symbol table */
+    ELFLDR_E_VERSYM,         /* the version tables (VERSYM, VERDEF, VERNEED) are malformed */
+    ELFLDR_E_RELOC_TABLE,    /* a relocation table outside the image, or of a bad size */
+    ELFLDR_E_RELOC_TYPE,     /* a relocation type the loader does not know and no hook handled */
+    ELFLDR_E_RELOC_TARGET,   /* a relocation aimed outside the object's writable segments */
+    ELFLDR_E_RELOC_OVERFLOW, /* a relocated value does not fit its field */
+    ELFLDR_E_UNDEFINED,      /* a symbol found nowhere */
+    ELFLDR_E_REFUSED,        /* a hook refused a symbol, a segment or a relocation */
+    ELFLDR_E_UNSUPPORTED,    /* a feature elfldr does not support yet (it says which) */
+    ELFLDR_E_INIT,           /* a code pointer (constructor, destructor, IFUNC resolver) outside executable code */
+    ELFLDR_E_NOT_FOUND,      /* a symbol lookup found nothing (not a load failure) */
+    ELFLDR_E_COUNT
+};
+
+/* Where a failure is described. The message says what and where, in one line:
+ * "segment 2: p_filesz 0x2000 > p_memsz 0x1000". */
+struct elfldr_error {
+    enum elfldr_err code;
+    char message[256];
+};
+
+/* A short fixed description of a code ("p_filesz larger than p_memsz"). Never NULL. */
+const char *elfldr_strerror(int code);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* The platform table                                                                               */
+/* ------------------------------------------------------------------------------------------------ */
+
+#define ELFLDR_PROT_READ 1
+#define ELFLDR_PROT_WRITE 2
+#define ELFLDR_PROT_EXEC 4
+
+/*
+ * Every way the loader touches memory or files goes through this table. Each function returns 0 on
+ * success or a negative errno-style value. A handle names an open file in whatever way the platform
+ * likes (Linux: the file descriptor).
+ *
+ * The loader reserves the whole span of an image once, then maps inside the reservation only, and
+ * hands back exactly the ranges it reserved. Optional members may be NULL.
+ */
+struct elfldr_ops {
+    void *ctx;
+    size_t page_size; /* a power of two */
+
+    /* Reserve `size` bytes aligned to `align`, inaccessible. With `fixed`, exactly at `hint` or fail;
+     * otherwise `hint` is only a preference (0: none). */
+    int (*reserve)(void *ctx, uintptr_t hint, size_t size, size_t align, bool fixed, uintptr_t *out);
+    /* Give a reserved range back. */
+    int (*release)(void *ctx, uintptr_t addr, size_t size);
+    /* Zero-filled pages at `addr` (page aligned, inside a reservation) with protection `prot`. */
+    int (*map_zero)(void *ctx, uintptr_t addr, size_t size, int prot);
+    /* Optional: the file's bytes from `offset` (page aligned) at `addr`, privately, with `prot`.
+     * Where NULL, the loader maps zero pages and reads the bytes in. */
+    int (*map_file)(void *ctx, uintptr_t addr, size_t size, int prot, intptr_t handle, uint64_t offset);
+    /* Change protection of pages inside a reservation. */
+    int (*protect)(void *ctx, uintptr_t addr, size_t size, int prot);
+
+    /* Small metadata. Memory is returned with the size it was asked for. */
+    void *(*alloc)(void *ctx, size_t size);
+    void (*free)(void *ctx, void *ptr, size_t size);
+
+    /* Files. `open` and `size` and `close` may be NULL where there is no file system: then only
+     * buffers can be loaded. `read` reads exactly `size` bytes at `offset` or fails. */
+    int (*open)(void *ctx, const char *path, intptr_t *handle);
+    int (*close)(void *ctx, intptr_t handle);
+    int (*read)(void *ctx, intptr_t handle, uint64_t offset, void *buf, size_t size);
+    int (*file_size)(void *ctx, intptr_t handle, uint64_t *size);
+};
+
+/* The default table: Linux, raw system calls (mmap, mprotect, munmap, openat, pread64, lseek, close).
+ * Metadata comes from anonymous mappings. Fills `ops`; needs no state. */
+void elfldr_linux_ops(struct elfldr_ops *ops);
+
+/*
+ * The arena table: images and metadata are placed in one caller-given buffer; no system call at all.
+ * Protections are not enforced (there is no MMU to ask). It cannot open files; load from buffers.
+ * The arena keeps its bookkeeping in the struct, which the caller owns; nothing is global.
+ */
+#define ELFLDR_ARENA_MAX_BLOCKS 128
+struct elfldr_arena {
+    uintptr_t base;
+    size_t size;
+    size_t nblocks;                /* blocks in use: 0 when everything was given back */
+    size_t bytes_in_use;
+    struct {
+        uintptr_t start;
+        size_t size;
+    } blocks[ELFLDR_ARENA_MAX_BLOCKS]; /* sorted by start */
+};
+/* Set up `arena` over [buffer, buffer + size) and fill `ops` to use it. Returns 0, or
+ * ELFLDR_E_INVAL for a NULL or tiny buffer. */
+int elfldr_arena_ops(struct elfldr_arena *arena, void *buffer, size_t size, struct elfldr_ops *ops);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Objects and hooks                                                                                */
+/* ------------------------------------------------------------------------------------------------ */
+
+struct elfldr_obj; /* opaque; owned by the caller until elfldr_unload */
+
+/* A program header as in the file (Elf64_Phdr). */
+struct elfldr_phdr {
+    uint32_t p_type;
+    uint32_t p_flags;
+    uint64_t p_offset;
+    uint64_t p_vaddr;
+    uint64_t p_paddr;
+    uint64_t p_filesz;
+    uint64_t p_memsz;
+    uint64_t p_align;
+};
+
+/* A symbol table entry (Elf64_Sym). */
+struct elfldr_sym {
+    uint32_t st_name;
+    unsigned char st_info;
+    unsigned char st_other;
+    uint16_t st_shndx;
+    uint64_t st_value;
+    uint64_t st_size;
+};
+
+/* The abstract relocation classes each architecture's types map to. */
+enum elfldr_reloc_class {
+    ELFLDR_RC_UNKNOWN = 0,
+    ELFLDR_RC_NONE,
+    ELFLDR_RC_RELATIVE, /* B + A */
+    ELFLDR_RC_ABS64,    /* S + A */
+    ELFLDR_RC_ABS32,    /* S + A, must fit in 32 bits unsigned */
+    ELFLDR_RC_ABS32S,   /* S + A, must fit in 32 bits signed */
+    ELFLDR_RC_PC32,     /* S + A - P, must fit in 32 bits signed */
+    ELFLDR_RC_PC64,     /* S + A - P */
+    ELFLDR_RC_GLOB_DAT, /* S + A */
+    ELFLDR_RC_JUMP_SLOT,/* S + A */
+    ELFLDR_RC_IRELATIVE,/* resolver(B + A)() */
+    ELFLDR_RC_COPY,     /* copy st_size bytes from S */
+    ELFLDR_RC_SIZE32,   /* Z + A */
+    ELFLDR_RC_SIZE64,   /* Z + A */
+    ELFLDR_RC_DTPMOD,
+    ELFLDR_RC_DTPOFF,
+    ELFLDR_RC_TPOFF,
+    ELFLDR_RC_TLSDESC,
+};
+
+/* One relocation, as hooks see it. `value` is what the loader is about to write (before) or wrote
+ * (after); a before-hook may change it. */
+struct elfldr_reloc {
+    const struct elfldr_obj *obj;
+    uint32_t type;                 /* the architecture's R_* number */
+    enum elfldr_reloc_class rclass;
+    uint32_t sym_index;            /* 0: none */
+    const char *sym_name;          /* NULL without a symbol */
+    uintptr_t where;               /* the address written */
+    int64_t addend;
+    uintptr_t sym_value;           /* S, 0 without a symbol */
+    uintptr_t value;
+};
+
+/* What a hook may answer. */
+#define ELFLDR_HOOK_CONTINUE 0 /* go on as the loader would */
+#define ELFLDR_HOOK_SKIP 1     /* the hook did it (or it is to be left undone): the loader skips it */
+#define ELFLDR_HOOK_REFUSE (-1) /* fail the load (ELFLDR_E_REFUSED) */
+
+/* What kind of constructor or destructor a hook is shown. */
+enum elfldr_init_kind {
+    ELFLDR_INIT_DT_INIT,
+    ELFLDR_INIT_PREINIT_ARRAY,
+    ELFLDR_INIT_INIT_ARRAY,
+    ELFLDR_FINI_FINI_ARRAY,
+    ELFLDR_FINI_DT_FINI,
+};
+
+typedef void (*elfldr_init_fn)(int argc, char **argv, char **envp);
+
+struct elfldr_hooks {
+    void *ctx;
+    /* Each program header before the loader acts on it. CONTINUE, or REFUSE to fail the load. */
+    int (*on_phdr)(void *ctx, const struct elfldr_obj *obj, unsigned index, const struct elfldr_phdr *ph,
+                   uintptr_t load_bias);
+    /* A symbol that no object of the scope defines. `version` is NULL for an unversioned reference.
+     * Set *addr and return CONTINUE to supply it; return SKIP to let the loader go on (a weak reference
+     * becomes 0, a strong one is an error); return REFUSE to fail the load naming the symbol. */
+    int (*resolve)(void *ctx, const struct elfldr_obj *obj, const char *name, const char *version,
+                   uintptr_t *addr);
+    /* Each relocation before it is applied: CONTINUE (possibly with r->value changed), SKIP, REFUSE. */
+    int (*reloc_before)(void *ctx, struct elfldr_reloc *r);
+    /* Each relocation after it was applied. */
+    void (*reloc_after)(void *ctx, const struct elfldr_reloc *r);
+    /* A relocation type the loader does not know: SKIP when the hook applied it, anything else fails. */
+    int (*reloc_unknown)(void *ctx, struct elfldr_reloc *r);
+    /* Each constructor and destructor before it runs: CONTINUE to run it, SKIP to not run it (the hook
+     * may call it itself, now or later). */
+    int (*on_init)(void *ctx, const struct elfldr_obj *obj, enum elfldr_init_kind kind, unsigned index,
+                   elfldr_init_fn fn);
+};
+
+/* Load flags. */
+#define ELFLDR_LOAD_MAP_ONLY 0x1   /* map and decode only: no relocation, no RELRO, no constructors
+                                      (an executable whose interpreter does the rest) */
+#define ELFLDR_LOAD_DEFER_INIT 0x2 /* relocate, but run no constructors until elfldr_run_init */
+#define ELFLDR_LOAD_NO_FILE_MAP 0x4 /* read the file into anonymous pages rather than mapping it */
+
+struct elfldr_load_opts {
+    const struct elfldr_ops *ops;     /* NULL: elfldr_linux_ops */
+    const struct elfldr_hooks *hooks; /* NULL: none */
+    /* The objects searched, in order, for symbols this object references. The object itself is
+     * searched after them (before them with DT_SYMBOLIC). */
+    struct elfldr_obj *const *scope;
+    size_t scope_len;
+    unsigned flags;
+    uintptr_t hint; /* preferred load address for ET_DYN (0: anywhere) */
+    /* Given to constructors, as glibc gives them. */
+    int argc;
+    char **argv;
+    char **envp;
+    /* Given to IFUNC resolvers where the architecture's ABI passes them. */
+    uint64_t hwcap, hwcap2;
+};
+
+int elfldr_load_path(const char *path, const struct elfldr_load_opts *opts, struct elfldr_obj **out,
+                     struct elfldr_error *err);
+/* `handle` as the table's `open` would have given it (Linux: a file descriptor). It stays the caller's. */
+int elfldr_load_handle(intptr_t handle, const char *name, const struct elfldr_load_opts *opts,
+                       struct elfldr_obj **out, struct elfldr_error *err);
+/* The image is copied; the buffer may be freed after the call. */
+int elfldr_load_mem(const void *image, size_t size, const char *name, const struct elfldr_load_opts *opts,
+                    struct elfldr_obj **out, struct elfldr_error *err);
+
+/* Run the constructors of an object loaded with ELFLDR_LOAD_DEFER_INIT (once; later calls do nothing). */
+int elfldr_run_init(struct elfldr_obj *obj, struct elfldr_error *err);
+
+/* Run the destructors (if constructors ran), unmap the image and free every allocation. */
+int elfldr_unload(struct elfldr_obj *obj, struct elfldr_error *err);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* What a loaded object looks like                                                                  */
+/* ------------------------------------------------------------------------------------------------ */
+
+struct elfldr_info {
+    const char *name;       /* the path or the name given */
+    const char *soname;     /* DT_SONAME, or NULL */
+    const char *interp;     /* PT_INTERP, or NULL */
+    uint16_t type;          /* ET_EXEC (2) or ET_DYN (3) */
+    uintptr_t load_bias;    /* added to every p_vaddr */
+    uintptr_t base;         /* start of the reserved span */
+    size_t span;            /* its size */
+    uintptr_t entry;        /* e_entry + load_bias */
+    uintptr_t phdr;         /* address of the program headers in the image, or 0 if not mapped */
+    const struct elfldr_phdr *phdrs; /* a copy, always available */
+    size_t phnum;
+    uintptr_t dynamic;      /* address of PT_DYNAMIC, or 0 */
+    bool exec_stack;        /* PT_GNU_STACK asks for an executable stack (or is missing) */
+    size_t needed_count;    /* DT_NEEDED entries */
+    uintptr_t tls_image;    /* PT_TLS p_vaddr + load_bias, or 0 */
+    size_t tls_filesz, tls_memsz, tls_align;
+    uint64_t dt_flags, dt_flags_1;
+    bool textrel, symbolic, bind_now;
+};
+
+int elfldr_get_info(const struct elfldr_obj *obj, struct elfldr_info *info);
+/* The i-th DT_NEEDED name, or NULL. */
+const char *elfldr_needed(const struct elfldr_obj *obj, size_t i);
+
+/* Symbol lookup in one object: the default (unhidden) definition of `name`, or NULL. IFUNC symbols
+ * give their resolver's answer. */
+void *elfldr_sym(const struct elfldr_obj *obj, const char *name);
+/* The definition of `name` at exactly `version`. */
+void *elfldr_vsym(const struct elfldr_obj *obj, const char *name, const char *version);
+/* The same with a full answer: 0, ELFLDR_E_NOT_FOUND, or an error for a malformed table. */
+int elfldr_lookup(const struct elfldr_obj *obj, const char *name, const char *version, uintptr_t *addr,
+                  const struct elfldr_sym **sym);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Self relocation                                                                                  */
+/* ------------------------------------------------------------------------------------------------ */
+
+/*
+ * Apply the RELATIVE relocations (DT_RELA with the architecture's RELATIVE type, and DT_RELR) of an
+ * image already mapped at `load_bias`, whose dynamic section is at `dynamic`. Safe to call before the
+ * caller itself is relocated: it uses no global data, no jump table and no function pointer.
+ * Returns the number of relocations that were not RELATIVE (which it left alone).
+ */
+size_t elfldr_relocate_self(uintptr_t load_bias, const void *dynamic);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* What the core's files share. Nothing here is public. */
+#ifndef ELFLDR_INTERNAL_H
+#define ELFLDR_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <elfldr.h>
+
+#include "arch_reloc.h"
+#include "elf.h"
+
+/* One defined version, or one required version, by its index in DT_VERSYM. */
+struct version {
+    const char *name; /* NULL: no entry has this index */
+    uint32_t hash;
+};
+
+/* The decoded dynamic section. Addresses are already biased and checked to lie in the image. */
+struct dyninfo {
+    const struct elf64_dyn *entries;
+    size_t count; /* entries before DT_NULL */
+
+    const char *strtab;
+    uint64_t strsz;
+    const struct elfldr_sym *symtab;
+    size_t nsyms; /* proven from the hash table, or bounded by the segment */
+
+    const uint32_t *sysv_hash;  /* nbucket, nchain, buckets..., chains... */
+    const uint32_t *gnu_hash;   /* nbuckets, symoffset, bloom_size, bloom_shift, bloom..., buckets..., chains... */
+
+    uintptr_t rela, rel, relr, jmprel;
+    uint64_t relasz, relsz, relrsz, pltrelsz;
+    uint64_t pltrel; /* DT_RELA or DT_REL */
+
+    uintptr_t init, fini;
+    uintptr_t init_array, fini_array, preinit_array;
+    uint64_t init_arraysz, fini_arraysz, preinit_arraysz;
+
+    const uint16_t *versym;
+    uintptr_t verdef, verneed;
+    uint64_t verdefnum, verneednum;
+
+    uint64_t soname, rpath, runpath; /* string table offsets; UINT64_MAX when absent */
+    uint64_t flags, flags_1;
+    bool textrel, symbolic, bind_now;
+    size_t needed_count;
+};
+
+struct elfldr_obj {
+    struct elfldr_ops ops;     /* a copy: the caller's table may go away */
+    struct elfldr_hooks hooks; /* a copy; all NULL without hooks */
+    unsigned flags;
+    size_t alloc_size; /* of this object with its phdrs and name */
+
+    const char *name;
+    char *interp;         /* separately allocated, or NULL */
+    size_t interp_size;
+
+    uint16_t type;
+    uint64_t entry;
+    struct elfldr_phdr *phdrs;
+    size_t phnum;
+    uint64_t phoff;
+
+    /* The span: reserved once, released once. */
+    uintptr_t base;
+    size_t span;
+    uintptr_t load_bias;
+    bool reserved;
+
+    int dynamic_index, relro_index, tls_index, interp_index, stack_index;
+    struct dyninfo dyn;
+
+    struct version *versions; /* separately allocated, indexed by DT_VERSYM values */
+    size_t nversions;
+
+    bool initialised; /* constructors ran: destructors are owed */
+
+    /* Constructors' arguments and IFUNC resolvers' arguments. */
+    int argc;
+    char **argv;
+    char **envp;
+    uint64_t hwcap, hwcap2;
+
+    struct elfldr_obj *const *scope;
+    size_t scope_len;
+};
+
+/* error.c / format.c */
+int set_error(struct elfldr_error *err, enum elfldr_err code, const char *fmt, ...);
+void format_message(char *buf, size_t cap, const char *fmt, va_list ap);
+
+/* validate.c: the ELF header and program headers, before anything is mapped. */
+int validate_ehdr(const struct elf64_ehdr *eh, uint64_t file_size, struct elfldr_error *err);
+int validate_phdrs(struct elfldr_obj *obj, uint64_t file_size, struct elfldr_error *err);
+
+/* map.c */
+struct source {
+    const unsigned char *bytes; /* a buffer, or NULL for a file */
+    intptr_t handle;
+    uint64_t size;
+};
+int map_image(struct elfldr_obj *obj, const struct source *src, uintptr_t hint, struct elfldr_error *err);
+void unmap_image(struct elfldr_obj *obj);
+int protect_relro(struct elfldr_obj *obj, struct elfldr_error *err);
+int set_text_writable(struct elfldr_obj *obj, bool writable, struct elfldr_error *err);
+int prot_of(uint32_t p_flags);
+
+/* Where the image is: checks on addresses that came from the file. */
+bool in_image(const struct elfldr_obj *obj, uintptr_t addr, uint64_t size);
+bool in_writable(const struct elfldr_obj *obj, uintptr_t addr, uint64_t size);
+bool in_executable(const struct elfldr_obj *obj, uintptr_t addr);
+
+/* dynamic.c */
+int decode_dynamic(struct elfldr_obj *obj, struct elfldr_error *err);
+bool string_ok(const struct elfldr_obj *obj, uint64_t offset);
+const char *string_at(const struct elfldr_obj *obj, uint64_t offset);
+
+/* symbols.c */
+int prepare_symbols(struct elfldr_obj *obj, struct elfldr_error *err);
+int prepare_versions(struct elfldr_obj *obj, struct elfldr_error *err);
+
+struct sym_query {
+    const char *name;
+    uint32_t gnu_hash;
+    uint32_t sysv_hash;
+    const char *version; /* NULL: unversioned */
+    uint32_t version_hash;
+};
+void sym_query_init(struct sym_query *q, const char *name, const char *version);
+/* 0 and *out set; ELFLDR_E_NOT_FOUND; or an error (set in err) for a malformed table. */
+int find_symbol(const struct elfldr_obj *obj, const struct sym_query *q, const struct elfldr_sym **out,
+                struct elfldr_error *err);
+uintptr_t symbol_address(const struct elfldr_obj *obj, const struct elfldr_sym *sym);
+uint32_t elf_sysv_hash(const char *name);
+
+/* relocate.c */
+int relocate(struct elfldr_obj *obj, struct elfldr_error *err);
+
+/* init.c */
+int run_constructors(struct elfldr_obj *obj, struct elfldr_error *err);
+int run_destructors(struct elfldr_obj *obj, struct elfldr_error *err);
+
+/* Small helpers with no library behind them. */
+static inline uintptr_t page_down(uintptr_t v, size_t page) { return v & ~(uintptr_t)(page - 1); }
+static inline uintptr_t page_up(uintptr_t v, size_t page) { return (v + page - 1) & ~(uintptr_t)(page - 1); }
+static inline bool is_pow2(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
+size_t str_len(const char *s);
+int str_cmp(const char *a, const char *b);
+
+#endif

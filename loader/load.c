@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * A load, step by step: read and validate the headers, reserve and map, decode the dynamic section,
+ * prepare symbols and versions, relocate, protect RELRO, run constructors. A failure at any step
+ * undoes every step before it through one path: release_object().
+ */
+#include "internal.h"
+
+#define U(x) ((uint64_t)(x))
+
+static void release_object(struct elfldr_obj *obj)
+{
+    struct elfldr_ops ops = obj->ops;
+    unmap_image(obj);
+    if (obj->versions)
+        ops.free(ops.ctx, obj->versions, obj->nversions * sizeof(struct version));
+    if (obj->interp)
+        ops.free(ops.ctx, obj->interp, obj->interp_size);
+    ops.free(ops.ctx, obj, obj->alloc_size);
+}
+
+static int read_source(const struct elfldr_ops *ops, const struct source *src, uint64_t offset, void *buf,
+                       size_t size, const char *what, struct elfldr_error *err)
+{
+    if (offset > src->size || src->size - offset < size)
+        return set_error(err, ELFLDR_E_TRUNCATED, "%s: %u bytes at %x pass the end of the file (%x)", what, U(size),
+                         offset, src->size);
+    if (src->bytes) {
+        __builtin_memcpy(buf, src->bytes + offset, size);
+        return 0;
+    }
+    int rc = ops->read(ops->ctx, src->handle, offset, buf, size);
+    if (rc)
+        return set_error(err, ELFLDR_E_IO, "%s: cannot read %u bytes at %x (errno %d)", what, U(size), offset,
+                         (int64_t)-rc);
+    return 0;
+}
+
+/* The object with its program headers and name in one allocation. */
+static int new_object(const struct elfldr_ops *ops, const struct elf64_ehdr *eh, const char *name,
+                      struct elfldr_obj **out, struct elfldr_error *err)
+{
+    size_t name_len = str_len(name);
+    size_t phdr_bytes = U(eh->e_phnum) * sizeof(struct elfldr_phdr);
+    size_t size = sizeof(struct elfldr_obj) + phdr_bytes + name_len + 1;
+    struct elfldr_obj *obj = ops->alloc(ops->ctx, size);
+    if (!obj)
+        return set_error(err, ELFLDR_E_NOMEM, "cannot allocate %u bytes for the object", U(size));
+    __builtin_memset(obj, 0, sizeof(*obj));
+    obj->ops = *ops;
+    obj->alloc_size = size;
+    obj->phdrs = (struct elfldr_phdr *)(obj + 1);
+    obj->phnum = eh->e_phnum;
+    obj->phoff = eh->e_phoff;
+    char *name_copy = (char *)obj->phdrs + phdr_bytes;
+    __builtin_memcpy(name_copy, name, name_len + 1);
+    obj->name = name_copy;
+    obj->type = eh->e_type;
+    obj->entry = eh->e_entry;
+    obj->dynamic_index = obj->relro_index = obj->tls_index = obj->interp_index = obj->stack_index = -1;
+    *out = obj;
+    return 0;
+}
+
+static int read_interp(struct elfldr_obj *obj, const struct source *src, struct elfldr_error *err)
+{
+    if (obj->interp_index < 0)
+        return 0;
+    const struct elfldr_phdr *ph = &obj->phdrs[obj->interp_index];
+    obj->interp = obj->ops.alloc(obj->ops.ctx, ph->p_filesz);
+    if (!obj->interp)
+        return set_error(err, ELFLDR_E_NOMEM, "cannot allocate %u bytes for PT_INTERP", ph->p_filesz);
+    obj->interp_size = ph->p_filesz;
+    int rc = read_source(&obj->ops, src, ph->p_offset, obj->interp, ph->p_filesz, "PT_INTERP", err);
+    if (rc)
+        return rc;
+    if (obj->interp[ph->p_filesz - 1] != '\0' || str_len(obj->interp) != ph->p_filesz - 1)
+        return set_error(err, ELFLDR_E_INTERP, "PT_INTERP: not a single NUL-terminated path of %u bytes", ph->p_filesz);
+    return 0;
+}
+
+static void copy_options(struct elfldr_obj *obj, const struct elfldr_load_opts *opts)
+{
+    if (opts->hooks)
+        obj->hooks = *opts->hooks;
+    obj->flags = opts->flags;
+    obj->scope = opts->scope;
+    obj->scope_len = opts->scope ? opts->scope_len : 0;
+    obj->argc = opts->argc;
+    obj->argv = opts->argv;
+    obj->envp = opts->envp;
+    obj->hwcap = opts->hwcap;
+    obj->hwcap2 = opts->hwcap2;
+}
+
+static int finish_load(struct elfldr_obj *obj, const struct source *src, uintptr_t hint, struct elfldr_error *err)
+{
+    int rc;
+    if ((rc = validate_phdrs(obj, src->size, err)) || (rc = read_interp(obj, src, err)) ||
+        (rc = map_image(obj, src, hint, err)))
+        return rc;
+    if ((rc = decode_dynamic(obj, err)) || (rc = prepare_symbols(obj, err)) || (rc = prepare_versions(obj, err)))
+        return rc;
+    if (obj->flags & ELFLDR_LOAD_MAP_ONLY)
+        return 0;
+    if ((rc = relocate(obj, err)))
+        return rc;
+    if (obj->flags & ELFLDR_LOAD_DEFER_INIT)
+        return 0;
+    return run_constructors(obj, err);
+}
+
+static int load(const struct source *src, const char *name, const struct elfldr_load_opts *opts,
+                struct elfldr_obj **out, struct elfldr_error *err)
+{
+    struct elf64_ehdr eh;
+    struct elfldr_ops linux_ops;
+    const struct elfldr_ops *ops = opts->ops;
+    if (!ops) {
+        elfldr_linux_ops(&linux_ops);
+        ops = &linux_ops;
+    }
+    int rc = read_source(ops, src, 0, &eh, sizeof(eh), "ELF header", err);
+    if (rc)
+        return rc;
+    if ((rc = validate_ehdr(&eh, src->size, err)))
+        return rc;
+    struct elfldr_obj *obj = NULL;
+    if ((rc = new_object(ops, &eh, name, &obj, err)))
+        return rc;
+    copy_options(obj, opts);
+    rc = read_source(ops, src, eh.e_phoff, obj->phdrs, obj->phnum * sizeof(struct elfldr_phdr), "program headers", err);
+    if (!rc)
+        rc = finish_load(obj, src, opts->hint, err);
+    if (rc) {
+        release_object(obj);
+        return rc;
+    }
+    *out = obj;
+    return 0;
+}
+
+static int check_args(const struct elfldr_load_opts **opts, const struct elfldr_load_opts *defaults,
+                      struct elfldr_obj **out, struct elfldr_error *err)
+{
+    if (err) {
+        err->code = ELFLDR_OK;
+        err->message[0] = '\0';
+    }
+    if (!out)
+        return set_error(err, ELFLDR_E_INVAL, "no place for the loaded object");
+    *out = NULL;
+    if (!*opts)
+        *opts = defaults;
+    const struct elfldr_ops *ops = (*opts)->ops;
+    if (ops && (!ops->reserve || !ops->release || !ops->map_zero || !ops->protect || !ops->alloc || !ops->free ||
+                !is_pow2(ops->page_size)))
+        return set_error(err, ELFLDR_E_INVAL, "the platform table lacks a required function or a page size");
+    return 0;
+}
+
+int elfldr_load_mem(const void *image, size_t size, const char *name, const struct elfldr_load_opts *opts,
+                    struct elfldr_obj **out, struct elfldr_error *err)
+{
+    struct elfldr_load_opts defaults = {0};
+    int rc = check_args(&opts, &defaults, out, err);
+    if (rc)
+        return rc;
+    if (!image)
+        return set_error(err, ELFLDR_E_INVAL, "no image");
+    struct source src = {image, -1, size};
+    return load(&src, name ? name : "(memory)", opts, out, err);
+}
+
+int elfldr_load_handle(intptr_t handle, const char *name, const struct elfldr_load_opts *opts,
+                       struct elfldr_obj **out, struct elfldr_error *err)
+{
+    struct elfldr_load_opts defaults = {0};
+    struct elfldr_ops linux_ops;
+    int rc = check_args(&opts, &defaults, out, err);
+    if (rc)
+        return rc;
+    const struct elfldr_ops *ops = opts->ops;
+    if (!ops) {
+        elfldr_linux_ops(&linux_ops);
+        ops = &linux_ops;
+    }
+    if (!ops->read || !ops->file_size)
+        return set_error(err, ELFLDR_E_INVAL, "the platform table cannot read files");
+    struct source src = {NULL, handle, 0};
+    if ((rc = ops->file_size(ops->ctx, handle, &src.size)))
+        return set_error(err, ELFLDR_E_IO, "%s: cannot find the file's size (errno %d)", name ? name : "(file)",
+                         (int64_t)-rc);
+    return load(&src, name ? name : "(file)", opts, out, err);
+}
+
+int elfldr_load_path(const char *path, const struct elfldr_load_opts *opts, struct elfldr_obj **out,
+                     struct elfldr_error *err)
+{
+    struct elfldr_load_opts defaults = {0};
+    struct elfldr_ops linux_ops;
+    int rc = check_args(&opts, &defaults, out, err);
+    if (rc)
+        return rc;
+    if (!path)
+        return set_error(err, ELFLDR_E_INVAL, "no path");
+    const struct elfldr_ops *ops = opts->ops;
+    if (!ops) {
+        elfldr_linux_ops(&linux_ops);
+        ops = &linux_ops;
+    }
+    if (!ops->open || !ops->close)
+        return set_error(err, ELFLDR_E_INVAL, "%s: the platform table cannot open files", path);
+    intptr_t handle;
+    if ((rc = ops->open(ops->ctx, path, &handle)))
+        return set_error(err, ELFLDR_E_OPEN, "%s: cannot open (errno %d)", path, (int64_t)-rc);
+    rc = elfldr_load_handle(handle, path, opts, out, err);
+    /* A mapping keeps its own reference to the file: the handle is not needed after the load. */
+    ops->close(ops->ctx, handle);
+    return rc;
+}
+
+int elfldr_run_init(struct elfldr_obj *obj, struct elfldr_error *err)
+{
+    if (!obj)
+        return set_error(err, ELFLDR_E_INVAL, "no object");
+    if (obj->initialised || (obj->flags & ELFLDR_LOAD_MAP_ONLY))
+        return 0;
+    obj->flags &= ~(unsigned)ELFLDR_LOAD_DEFER_INIT;
+    return run_constructors(obj, err);
+}
+
+int elfldr_unload(struct elfldr_obj *obj, struct elfldr_error *err)
+{
+    if (!obj)
+        return set_error(err, ELFLDR_E_INVAL, "no object");
+    int rc = run_destructors(obj, err);
+    release_object(obj);
+    return rc;
+}
+
+int elfldr_get_info(const struct elfldr_obj *obj, struct elfldr_info *info)
+{
+    if (!obj || !info)
+        return ELFLDR_E_INVAL;
+    __builtin_memset(info, 0, sizeof(*info));
+    info->name = obj->name;
+    info->soname = obj->dyn.soname != UINT64_MAX ? string_at(obj, obj->dyn.soname) : NULL;
+    info->interp = obj->interp;
+    info->type = obj->type;
+    info->load_bias = obj->load_bias;
+    info->base = obj->base;
+    info->span = obj->span;
+    info->entry = obj->entry ? obj->load_bias + obj->entry : 0;
+    info->phdrs = obj->phdrs;
+    info->phnum = obj->phnum;
+    for (size_t i = 0; i < obj->phnum; i++) {
+        const struct elfldr_phdr *ph = &obj->phdrs[i];
+        if (ph->p_type == PT_PHDR)
+            info->phdr = obj->load_bias + ph->p_vaddr;
+        else if (!info->phdr && ph->p_type == PT_LOAD && obj->phoff >= ph->p_offset &&
+                 obj->phoff - ph->p_offset < ph->p_filesz)
+            info->phdr = obj->load_bias + ph->p_vaddr + (obj->phoff - ph->p_offset);
+    }
+    if (obj->dynamic_index >= 0)
+        info->dynamic = obj->load_bias + obj->phdrs[obj->dynamic_index].p_vaddr;
+    /* Without PT_GNU_STACK the kernel gives an executable stack (on x86-64; glibc follows it). */
+    info->exec_stack = obj->stack_index < 0 || (obj->phdrs[obj->stack_index].p_flags & PF_X);
+    info->needed_count = obj->dyn.needed_count;
+    if (obj->tls_index >= 0) {
+        const struct elfldr_phdr *tls = &obj->phdrs[obj->tls_index];
+        info->tls_image = obj->load_bias + tls->p_vaddr;
+        info->tls_filesz = tls->p_filesz;
+        info->tls_memsz = tls->p_memsz;
+        info->tls_align = tls->p_align;
+    }
+    info->dt_flags = obj->dyn.flags;
+    info->dt_flags_1 = obj->dyn.flags_1;
+    info->textrel = obj->dyn.textrel;
+    info->symbolic = obj->dyn.symbolic;
+    info->bind_now = obj->dyn.bind_now;
+    return 0;
+}
+
+const char *elfldr_needed(const struct elfldr_obj *obj, size_t i)
+{
+    if (!obj)
+        return NULL;
+    for (size_t k = 0; k < obj->dyn.count; k++) {
+        if (obj->dyn.entries[k].d_tag != DT_NEEDED)
+            continue;
+        if (i-- == 0)
+            return string_at(obj, obj->dyn.entries[k].d_val);
+    }
+    return NULL;
+}

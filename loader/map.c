@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Mapping: reserve the whole span once (aligned to the largest p_align), then place each PT_LOAD inside
+ * it, file-backed where the source is a file and the table can map files, copied otherwise; zero the
+ * bss, including the tail of the last file page; set the protections from p_flags.
+ */
+#include "internal.h"
+
+#define U(x) ((uint64_t)(x))
+
+int prot_of(uint32_t p_flags)
+{
+    return ((p_flags & PF_R) ? ELFLDR_PROT_READ : 0) | ((p_flags & PF_W) ? ELFLDR_PROT_WRITE : 0) |
+           ((p_flags & PF_X) ? ELFLDR_PROT_EXEC : 0);
+}
+
+static bool in_segment(const struct elfldr_obj *obj, const struct elfldr_phdr *ph, uintptr_t addr, uint64_t size)
+{
+    uintptr_t start = obj->load_bias + ph->p_vaddr;
+    return addr >= start && addr - start <= ph->p_memsz && ph->p_memsz - (addr - start) >= size;
+}
+
+bool in_image(const struct elfldr_obj *obj, uintptr_t addr, uint64_t size)
+{
+    for (size_t i = 0; i < obj->phnum; i++)
+        if (obj->phdrs[i].p_type == PT_LOAD && in_segment(obj, &obj->phdrs[i], addr, size))
+            return true;
+    return false;
+}
+
+/* Relocations may write to writable segments only, or to any segment of a DT_TEXTREL object. */
+bool in_writable(const struct elfldr_obj *obj, uintptr_t addr, uint64_t size)
+{
+    for (size_t i = 0; i < obj->phnum; i++) {
+        const struct elfldr_phdr *ph = &obj->phdrs[i];
+        if (ph->p_type == PT_LOAD && ((ph->p_flags & PF_W) || obj->dyn.textrel) && in_segment(obj, ph, addr, size))
+            return true;
+    }
+    return false;
+}
+
+bool in_executable(const struct elfldr_obj *obj, uintptr_t addr)
+{
+    for (size_t i = 0; i < obj->phnum; i++) {
+        const struct elfldr_phdr *ph = &obj->phdrs[i];
+        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && in_segment(obj, ph, addr, 1))
+            return true;
+    }
+    return false;
+}
+
+static int copy_bytes(struct elfldr_obj *obj, const struct source *src, uintptr_t dest, uint64_t offset,
+                      uint64_t size, unsigned index, struct elfldr_error *err)
+{
+    if (src->bytes) {
+        __builtin_memcpy((void *)dest, src->bytes + offset, size);
+        return 0;
+    }
+    int rc = obj->ops.read(obj->ops.ctx, src->handle, offset, (void *)dest, size);
+    if (rc)
+        return set_error(err, ELFLDR_E_IO, "segment %u: cannot read %x bytes at offset %x (errno %d)", U(index),
+                         size, offset, (int64_t)-rc);
+    return 0;
+}
+
+static int map_failed(unsigned index, const char *what, uintptr_t addr, uint64_t size, int rc,
+                      struct elfldr_error *err)
+{
+    return set_error(err, ELFLDR_E_MAP, "segment %u: cannot map %s at %x size %x (errno %d)", U(index), what, U(addr),
+                     size, (int64_t)-rc);
+}
+
+/* The pages that hold file bytes: mapped from the file, or zero pages with the bytes copied in. */
+static int map_file_part(struct elfldr_obj *obj, const struct source *src, const struct elfldr_phdr *ph,
+                         unsigned index, bool use_file_map, struct elfldr_error *err)
+{
+    size_t page = obj->ops.page_size;
+    uintptr_t seg = obj->load_bias + ph->p_vaddr;
+    uintptr_t start = page_down(seg, page);
+    uintptr_t end = page_up(seg + ph->p_filesz, page);
+    int prot = prot_of(ph->p_flags);
+    bool tail = ph->p_memsz > ph->p_filesz && (seg + ph->p_filesz) % page != 0;
+    /* Writable while the bss tail is zeroed or the bytes copied; the final protection comes after. */
+    int first_prot = use_file_map ? (tail ? prot | ELFLDR_PROT_WRITE : prot) : ELFLDR_PROT_READ | ELFLDR_PROT_WRITE;
+    int rc;
+    if (use_file_map)
+        rc = obj->ops.map_file(obj->ops.ctx, start, end - start, first_prot, src->handle,
+                               ph->p_offset - (seg - start));
+    else
+        rc = obj->ops.map_zero(obj->ops.ctx, start, end - start, first_prot);
+    if (rc)
+        return map_failed(index, use_file_map ? "file bytes" : "pages for file bytes", start, end - start, rc, err);
+    if (!use_file_map && (rc = copy_bytes(obj, src, seg, ph->p_offset, ph->p_filesz, index, err)))
+        return rc;
+    if (tail)
+        __builtin_memset((void *)(seg + ph->p_filesz), 0, end - (seg + ph->p_filesz));
+    if (first_prot != prot && (rc = obj->ops.protect(obj->ops.ctx, start, end - start, prot)))
+        return set_error(err, ELFLDR_E_PROTECT, "segment %u: cannot protect %x size %x (errno %d)", U(index),
+                         U(start), U(end - start), (int64_t)-rc);
+    return 0;
+}
+
+static int map_segment(struct elfldr_obj *obj, const struct source *src, const struct elfldr_phdr *ph,
+                       unsigned index, bool use_file_map, struct elfldr_error *err)
+{
+    size_t page = obj->ops.page_size;
+    uintptr_t seg = obj->load_bias + ph->p_vaddr;
+    uintptr_t zero_from = page_down(seg, page);
+    if (ph->p_filesz) {
+        int rc = map_file_part(obj, src, ph, index, use_file_map, err);
+        if (rc)
+            return rc;
+        zero_from = page_up(seg + ph->p_filesz, page);
+    }
+    uintptr_t zero_to = page_up(seg + ph->p_memsz, page);
+    if (zero_to > zero_from) {
+        int rc = obj->ops.map_zero(obj->ops.ctx, zero_from, zero_to - zero_from, prot_of(ph->p_flags));
+        if (rc)
+            return map_failed(index, "zero pages", zero_from, zero_to - zero_from, rc, err);
+    }
+    return 0;
+}
+
+static void span_of(const struct elfldr_obj *obj, uintptr_t *lo, uintptr_t *hi, size_t *align)
+{
+    size_t page = obj->ops.page_size;
+    *lo = UINTPTR_MAX;
+    *hi = 0;
+    *align = page;
+    for (size_t i = 0; i < obj->phnum; i++) {
+        const struct elfldr_phdr *ph = &obj->phdrs[i];
+        if (ph->p_type != PT_LOAD)
+            continue;
+        if (page_down(ph->p_vaddr, page) < *lo)
+            *lo = page_down(ph->p_vaddr, page);
+        if (page_up(ph->p_vaddr + ph->p_memsz, page) > *hi)
+            *hi = page_up(ph->p_vaddr + ph->p_memsz, page);
+        if (ph->p_align > *align)
+            *align = ph->p_align;
+    }
+}
+
+static int call_phdr_hooks(struct elfldr_obj *obj, struct elfldr_error *err)
+{
+    if (!obj->hooks.on_phdr)
+        return 0;
+    for (unsigned i = 0; i < obj->phnum; i++)
+        if (obj->hooks.on_phdr(obj->hooks.ctx, obj, i, &obj->phdrs[i], obj->load_bias) != ELFLDR_HOOK_CONTINUE)
+            return set_error(err, ELFLDR_E_REFUSED, "segment %u: refused by the on_phdr hook", U(i));
+    return 0;
+}
+
+int map_image(struct elfldr_obj *obj, const struct source *src, uintptr_t hint, struct elfldr_error *err)
+{
+    uintptr_t lo, hi;
+    size_t align;
+    span_of(obj, &lo, &hi, &align);
+    bool fixed = obj->type == ET_EXEC;
+    uintptr_t base;
+    int rc = obj->ops.reserve(obj->ops.ctx, fixed ? lo : hint, hi - lo, align, fixed, &base);
+    if (rc)
+        return set_error(err, ELFLDR_E_MAP, "cannot reserve %x bytes%s%x (errno %d)", U(hi - lo),
+                         fixed ? " at the fixed address " : " aligned to ", fixed ? U(lo) : U(align), (int64_t)-rc);
+    obj->reserved = true;
+    obj->base = base;
+    obj->span = hi - lo;
+    obj->load_bias = base - lo;
+    if ((rc = call_phdr_hooks(obj, err)))
+        return rc;
+    bool use_file_map = !src->bytes && obj->ops.map_file && !(obj->flags & ELFLDR_LOAD_NO_FILE_MAP);
+    for (unsigned i = 0; i < obj->phnum; i++) {
+        if (obj->phdrs[i].p_type != PT_LOAD)
+            continue;
+        if ((rc = map_segment(obj, src, &obj->phdrs[i], i, use_file_map, err)))
+            return rc;
+    }
+    return 0;
+}
+
+void unmap_image(struct elfldr_obj *obj)
+{
+    if (obj->reserved)
+        obj->ops.release(obj->ops.ctx, obj->base, obj->span);
+    obj->reserved = false;
+}
+
+int protect_relro(struct elfldr_obj *obj, struct elfldr_error *err)
+{
+    if (obj->relro_index < 0)
+        return 0;
+    const struct elfldr_phdr *ph = &obj->phdrs[obj->relro_index];
+    size_t page = obj->ops.page_size;
+    /* glibc rounds both ends down: the page holding the end stays writable for what follows RELRO. */
+    uintptr_t start = page_down(obj->load_bias + ph->p_vaddr, page);
+    uintptr_t end = page_down(obj->load_bias + ph->p_vaddr + ph->p_memsz, page);
+    if (end <= start)
+        return 0;
+    int rc = obj->ops.protect(obj->ops.ctx, start, end - start, ELFLDR_PROT_READ);
+    if (rc)
+        return set_error(err, ELFLDR_E_PROTECT, "PT_GNU_RELRO: cannot make %x size %x read-only (errno %d)", U(start),
+                         U(end - start), (int64_t)-rc);
+    return 0;
+}
+
+/* For DT_TEXTREL: every segment that is not writable becomes so for the relocations, then returns. */
+int set_text_writable(struct elfldr_obj *obj, bool writable, struct elfldr_error *err)
+{
+    size_t page = obj->ops.page_size;
+    for (unsigned i = 0; i < obj->phnum; i++) {
+        const struct elfldr_phdr *ph = &obj->phdrs[i];
+        if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W))
+            continue;
+        uintptr_t start = page_down(obj->load_bias + ph->p_vaddr, page);
+        uintptr_t end = page_up(obj->load_bias + ph->p_vaddr + ph->p_memsz, page);
+        int prot = prot_of(ph->p_flags) | (writable ? ELFLDR_PROT_WRITE : 0);
+        int rc = obj->ops.protect(obj->ops.ctx, start, end - start, prot);
+        if (rc)
+            return set_error(err, ELFLDR_E_PROTECT, "segment %u: cannot change protection for DT_TEXTREL (errno %d)",
+                             U(i), (int64_t)-rc);
+    }
+    return 0;
+}

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The default platform table: Linux through raw system calls. It keeps no state. */
+#include "arch_syscall.h"
+#include "internal.h"
+
+#define L_PROT_NONE 0
+#define L_MAP_PRIVATE 0x02
+#define L_MAP_FIXED 0x10
+#define L_MAP_ANONYMOUS 0x20
+#define L_MAP_NORESERVE 0x4000
+#define L_MAP_FIXED_NOREPLACE 0x100000
+#define L_O_RDONLY 0
+#define L_O_CLOEXEC 02000000
+#define L_AT_FDCWD (-100)
+#define L_SEEK_END 2
+#define L_EINTR 4
+#define L_EIO 5
+#define L_EEXIST 17
+#define L_PAGE 4096
+
+static bool sys_failed(long ret) { return ret < 0 && ret > -4096; }
+
+static long sys_mmap(uintptr_t addr, size_t len, int prot, int flags, long fd, uint64_t off)
+{
+    return arch_syscall6(SYS_mmap, (long)addr, (long)len, prot, flags, fd, (long)off);
+}
+
+static long sys_munmap(uintptr_t addr, size_t len) { return arch_syscall3(SYS_munmap, (long)addr, (long)len, 0); }
+
+/* ELFLDR_PROT_* are PROT_READ/WRITE/EXEC's values on Linux. */
+static int linux_reserve(void *ctx, uintptr_t hint, size_t size, size_t align, bool fixed, uintptr_t *out)
+{
+    (void)ctx;
+    int flags = L_MAP_PRIVATE | L_MAP_ANONYMOUS | L_MAP_NORESERVE;
+    if (fixed) {
+        long r = sys_mmap(hint, size, L_PROT_NONE, flags | L_MAP_FIXED_NOREPLACE, -1, 0);
+        if (sys_failed(r))
+            return (int)r;
+        if ((uintptr_t)r != hint) { /* a kernel before 4.17 takes the flag as a hint */
+            sys_munmap((uintptr_t)r, size);
+            return -L_EEXIST;
+        }
+        *out = (uintptr_t)r;
+        return 0;
+    }
+    if (align < L_PAGE)
+        align = L_PAGE;
+    /* Over-reserve by the alignment, then give back the head and tail that do not fit it. */
+    size_t padded = size + align - L_PAGE;
+    if (padded < size)
+        return -12; /* ENOMEM */
+    long r = sys_mmap(hint, padded, L_PROT_NONE, flags, -1, 0);
+    if (sys_failed(r))
+        return (int)r;
+    uintptr_t start = (uintptr_t)r;
+    uintptr_t aligned = (start + align - 1) & ~(uintptr_t)(align - 1);
+    if (aligned > start)
+        sys_munmap(start, aligned - start);
+    uintptr_t end = start + padded, want_end = aligned + size;
+    if (end > want_end)
+        sys_munmap(want_end, end - want_end);
+    *out = aligned;
+    return 0;
+}
+
+static int linux_release(void *ctx, uintptr_t addr, size_t size)
+{
+    (void)ctx;
+    return (int)sys_munmap(addr, size);
+}
+
+static int linux_map_zero(void *ctx, uintptr_t addr, size_t size, int prot)
+{
+    (void)ctx;
+    long r = sys_mmap(addr, size, prot, L_MAP_PRIVATE | L_MAP_ANONYMOUS | L_MAP_FIXED, -1, 0);
+    return sys_failed(r) ? (int)r : 0;
+}
+
+static int linux_map_file(void *ctx, uintptr_t addr, size_t size, int prot, intptr_t handle, uint64_t offset)
+{
+    (void)ctx;
+    long r = sys_mmap(addr, size, prot, L_MAP_PRIVATE | L_MAP_FIXED, (long)handle, offset);
+    return sys_failed(r) ? (int)r : 0;
+}
+
+static int linux_protect(void *ctx, uintptr_t addr, size_t size, int prot)
+{
+    (void)ctx;
+    return (int)arch_syscall3(SYS_mprotect, (long)addr, (long)size, prot);
+}
+
+/* Metadata in anonymous pages: the size is known at free, so no header is needed. */
+static void *linux_alloc(void *ctx, size_t size)
+{
+    (void)ctx;
+    if (size == 0 || size > ((size_t)1 << 40))
+        return NULL;
+    long r = sys_mmap(0, size, 3, L_MAP_PRIVATE | L_MAP_ANONYMOUS, -1, 0);
+    return sys_failed(r) ? NULL : (void *)r;
+}
+
+static void linux_free(void *ctx, void *ptr, size_t size)
+{
+    (void)ctx;
+    if (ptr)
+        sys_munmap((uintptr_t)ptr, size);
+}
+
+static int linux_open(void *ctx, const char *path, intptr_t *handle)
+{
+    (void)ctx;
+    long r = arch_syscall6(SYS_openat, L_AT_FDCWD, (long)path, L_O_RDONLY | L_O_CLOEXEC, 0, 0, 0);
+    if (sys_failed(r))
+        return (int)r;
+    *handle = r;
+    return 0;
+}
+
+static int linux_close(void *ctx, intptr_t handle)
+{
+    (void)ctx;
+    return (int)arch_syscall3(SYS_close, (long)handle, 0, 0);
+}
+
+static int linux_read(void *ctx, intptr_t handle, uint64_t offset, void *buf, size_t size)
+{
+    (void)ctx;
+    unsigned char *p = buf;
+    while (size) {
+        long r = arch_syscall6(SYS_pread64, (long)handle, (long)p, (long)size, (long)offset, 0, 0);
+        if (r == -L_EINTR)
+            continue;
+        if (sys_failed(r))
+            return (int)r;
+        if (r == 0)
+            return -L_EIO; /* the file ended early */
+        p += r;
+        size -= (size_t)r;
+        offset += (uint64_t)r;
+    }
+    return 0;
+}
+
+static int linux_file_size(void *ctx, intptr_t handle, uint64_t *size)
+{
+    (void)ctx;
+    long r = arch_syscall3(SYS_lseek, (long)handle, 0, L_SEEK_END);
+    if (sys_failed(r))
+        return (int)r;
+    *size = (uint64_t)r;
+    return 0;
+}
+
+void elfldr_linux_ops(struct elfldr_ops *ops)
+{
+    ops->ctx = NULL;
+    ops->page_size = L_PAGE;
+    ops->reserve = linux_reserve;
+    ops->release = linux_release;
+    ops->map_zero = linux_map_zero;
+    ops->map_file = linux_map_file;
+    ops->protect = linux_protect;
+    ops->alloc = linux_alloc;
+    ops->free = linux_free;
+    ops->open = linux_open;
+    ops->close = linux_close;
+    ops->read = linux_read;
+    ops->file_size = linux_file_size;
+}

@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The one relocation driver for every architecture: arch_reloc_class() maps the architecture's type
+ * to a class, and the class says what to compute. Order: RELR, REL, RELA, JMPREL, then IRELATIVE
+ * from all tables last (their resolvers may use anything else relocated). Every target is checked to
+ * lie in a writable segment of the object (any segment with DT_TEXTREL) before it is read or written.
+ */
+#include "internal.h"
+
+#define U(x) ((uint64_t)(x))
+
+struct sym_cache {
+    bool valid;
+    uint32_t index;
+    uintptr_t value;
+    uint64_t size;
+};
+
+struct reloc_state {
+    struct elfldr_obj *obj;
+    struct elfldr_error *err;
+    struct sym_cache cache;
+    bool irelative_pass;
+    const char *table; /* "DT_RELA", ... for messages */
+};
+
+struct reloc_entry {
+    uint64_t offset;
+    uint32_t type;
+    uint32_t sym;
+    int64_t addend;
+    bool rela;
+    size_t index;
+};
+
+static size_t field_size(enum elfldr_reloc_class rc)
+{
+    switch (rc) {
+    case ELFLDR_RC_NONE: return 0;
+    case ELFLDR_RC_ABS32:
+    case ELFLDR_RC_ABS32S:
+    case ELFLDR_RC_PC32:
+    case ELFLDR_RC_SIZE32: return 4;
+    case ELFLDR_RC_TLSDESC: return 16;
+    default: return 8;
+    }
+}
+
+/* ---- symbols ----------------------------------------------------------------------------------- */
+
+static const char *reference_version(const struct elfldr_obj *obj, uint32_t index, int *rc, struct elfldr_error *err)
+{
+    *rc = 0;
+    if (!obj->dyn.versym)
+        return NULL;
+    uint32_t v = obj->dyn.versym[index] & VERSYM_INDEX;
+    if (v <= VER_NDX_GLOBAL)
+        return NULL;
+    if (v >= obj->nversions) {
+        *rc = set_error(err, ELFLDR_E_VERSYM, "symbol %u: version index %u beyond the %u versions", U(index), U(v),
+                        U(obj->nversions));
+        return NULL;
+    }
+    return obj->versions[v].name;
+}
+
+/* Search the scope in order: with DT_SYMBOLIC the object first, otherwise after the caller's scope. */
+static const struct elfldr_obj *search_scope(const struct elfldr_obj *obj, const struct sym_query *q, bool skip_self,
+                                             const struct elfldr_sym **def)
+{
+    bool self_searched = skip_self;
+    if (obj->dyn.symbolic && !skip_self) {
+        if (find_symbol(obj, q, def, NULL) == 0)
+            return obj;
+        self_searched = true;
+    }
+    for (size_t i = 0; i < obj->scope_len; i++) {
+        const struct elfldr_obj *o = obj->scope[i];
+        if (!o || (o == obj && self_searched))
+            continue;
+        if (o == obj)
+            self_searched = true;
+        if (find_symbol(o, q, def, NULL) == 0)
+            return o;
+    }
+    if (!self_searched && find_symbol(obj, q, def, NULL) == 0)
+        return obj;
+    return NULL;
+}
+
+static int ifunc_value(const struct elfldr_obj *def_obj, uintptr_t resolver, const char *name, uintptr_t *value,
+                       struct elfldr_error *err)
+{
+    if (!in_executable(def_obj, resolver))
+        return set_error(err, ELFLDR_E_INIT, "IFUNC `%s': resolver %x is outside executable code", name, U(resolver));
+    *value = arch_call_ifunc(resolver, def_obj->hwcap, def_obj->hwcap2);
+    return 0;
+}
+
+static int unresolved(struct reloc_state *st, const struct elfldr_sym *ref, const char *name, const char *version,
+                      uintptr_t *value)
+{
+    struct elfldr_obj *obj = st->obj;
+    if (obj->hooks.resolve) {
+        int answer = obj->hooks.resolve(obj->hooks.ctx, obj, name, version, value);
+        if (answer == ELFLDR_HOOK_CONTINUE)
+            return 0;
+        if (answer != ELFLDR_HOOK_SKIP)
+            return set_error(st->err, ELFLDR_E_REFUSED, "symbol `%s'%s%s refused by the resolve hook", name,
+                             version ? " version " : "", version ? version : "");
+    }
+    if (ELF_ST_BIND(ref->st_info) == STB_WEAK) {
+        *value = 0;
+        return 0;
+    }
+    return set_error(st->err, ELFLDR_E_UNDEFINED, "undefined symbol `%s'%s%s", name, version ? " version " : "",
+                     version ? version : "");
+}
+
+/* S and Z for symbol `index`; `for_copy` searches everywhere but the object itself. */
+static int resolve_symbol(struct reloc_state *st, uint32_t index, bool for_copy, uintptr_t *value, uint64_t *size,
+                          const struct elfldr_obj **def_obj_out)
+{
+    struct elfldr_obj *obj = st->obj;
+    if (!for_copy && st->cache.valid && st->cache.index == index) {
+        *value = st->cache.value;
+        *size = st->cache.size;
+        return 0;
+    }
+    if (index >= obj->dyn.nsyms)
+        return set_error(st->err, ELFLDR_E_SYM_INDEX, "%s: symbol index %u out of range (%u symbols)", st->table,
+                         U(index), U(obj->dyn.nsyms));
+    const struct elfldr_sym *ref = &obj->dyn.symtab[index];
+    const char *name = string_at(obj, ref->st_name);
+    if (!name)
+        return set_error(st->err, ELFLDR_E_STRTAB, "symbol %u: name at %x is outside DT_STRSZ %x or unterminated",
+                         U(index), U(ref->st_name), obj->dyn.strsz);
+    const struct elfldr_obj *def_obj = obj;
+    const struct elfldr_sym *def = ref;
+    unsigned vis = ELF_ST_VISIBILITY(ref->st_other);
+    bool bind_self = !for_copy && (ELF_ST_BIND(ref->st_info) == STB_LOCAL ||
+                                   (ref->st_shndx != SHN_UNDEF && vis != STV_DEFAULT));
+    int rc = 0;
+    if (!bind_self) {
+        const char *version = reference_version(obj, index, &rc, st->err);
+        if (rc)
+            return rc;
+        struct sym_query q;
+        sym_query_init(&q, name, version);
+        def_obj = search_scope(obj, &q, for_copy, &def);
+        if (!def_obj) {
+            if ((rc = unresolved(st, ref, name, version, value)))
+                return rc;
+            *size = ref->st_size;
+            *def_obj_out = NULL;
+            goto done;
+        }
+    }
+    *value = symbol_address(def_obj, def);
+    *size = def->st_size;
+    *def_obj_out = def_obj;
+    if (ELF_ST_TYPE(def->st_info) == STT_GNU_IFUNC && def->st_shndx != SHN_UNDEF &&
+        (rc = ifunc_value(def_obj, *value, name, value, st->err)))
+        return rc;
+done:
+    if (!for_copy) {
+        st->cache.valid = true;
+        st->cache.index = index;
+        st->cache.value = *value;
+        st->cache.size = *size;
+    }
+    return 0;
+}
+
+/* ---- one relocation ---------------------------------------------------------------------------- */
+
+static int target_error(struct reloc_state *st, const struct reloc_entry *e, uintptr_t where, size_t size)
+{
+    return set_error(st->err, ELFLDR_E_RELOC_TARGET, "%s[%u]: %s at %x (%u bytes) is outside the writable segments",
+                     st->table, U(e->index), arch_reloc_name(e->type), U(where - st->obj->load_bias), U(size));
+}
+
+static uint64_t implicit_addend(enum elfldr_reloc_class rc, uintptr_t where)
+{
+    switch (rc) {
+    case ELFLDR_RC_GLOB_DAT:
+    case ELFLDR_RC_JUMP_SLOT:
+    case ELFLDR_RC_COPY:
+    case ELFLDR_RC_NONE: return 0;
+    case ELFLDR_RC_ABS32:
+    case ELFLDR_RC_PC32:
+    case ELFLDR_RC_SIZE32: {
+        uint32_t v;
+        __builtin_memcpy(&v, (const void *)where, 4);
+        return v;
+    }
+    case ELFLDR_RC_ABS32S: {
+        int32_t v;
+        __builtin_memcpy(&v, (const void *)where, 4);
+        return (uint64_t)(int64_t)v;
+    }
+    default: {
+        uint64_t v;
+        __builtin_memcpy(&v, (const void *)where, 8);
+        return v;
+    }
+    }
+}
+
+static int compute(struct reloc_state *st, const struct reloc_entry *e, struct elfldr_reloc *r, uint64_t sym_size)
+{
+    uintptr_t B = st->obj->load_bias, S = r->sym_value, P = r->where;
+    uint64_t A = (uint64_t)r->addend;
+    uint64_t v;
+    switch (r->rclass) {
+    case ELFLDR_RC_RELATIVE: r->value = B + A; return 0;
+    case ELFLDR_RC_ABS64:
+    case ELFLDR_RC_GLOB_DAT:
+    case ELFLDR_RC_JUMP_SLOT: r->value = S + A; return 0;
+    case ELFLDR_RC_PC64: r->value = S + A - P; return 0;
+    case ELFLDR_RC_SIZE64: r->value = sym_size + A; return 0;
+    case ELFLDR_RC_SIZE32: v = sym_size + A; break;
+    case ELFLDR_RC_ABS32: v = S + A; break;
+    case ELFLDR_RC_ABS32S: v = S + A; break;
+    case ELFLDR_RC_PC32: v = S + A - P; break;
+    case ELFLDR_RC_IRELATIVE: return ifunc_value(st->obj, B + A, "(IRELATIVE)", &r->value, st->err);
+    default: r->value = 0; return 0;
+    }
+    bool is_signed = r->rclass == ELFLDR_RC_ABS32S || r->rclass == ELFLDR_RC_PC32;
+    bool fits = is_signed ? (int64_t)v == (int32_t)v : v <= UINT32_MAX;
+    if (!fits)
+        return set_error(st->err, ELFLDR_E_RELOC_OVERFLOW, "%s[%u]: %s value %x does not fit in 32 bits", st->table,
+                         U(e->index), arch_reloc_name(e->type), v);
+    r->value = v;
+    return 0;
+}
+
+static void store(const struct elfldr_reloc *r, size_t size)
+{
+    if (size == 4) {
+        uint32_t v = (uint32_t)r->value;
+        __builtin_memcpy((void *)r->where, &v, 4);
+    } else {
+        uint64_t v = r->value;
+        __builtin_memcpy((void *)r->where, &v, 8);
+    }
+}
+
+static int copy_from(struct reloc_state *st, const struct reloc_entry *e, struct elfldr_reloc *r)
+{
+    uintptr_t src;
+    uint64_t src_size;
+    const struct elfldr_obj *def_obj = NULL;
+    int rc = resolve_symbol(st, e->sym, true, &src, &src_size, &def_obj);
+    if (rc)
+        return rc;
+    uint64_t want = st->obj->dyn.symtab[e->sym].st_size;
+    uint64_t n = want < src_size ? want : src_size;
+    if (!in_writable(st->obj, r->where, want))
+        return target_error(st, e, r->where, (size_t)want);
+    if (!def_obj || !in_image(def_obj, src, n))
+        return set_error(st->err, ELFLDR_E_RELOC_TARGET, "%s[%u]: COPY source for `%s' is outside its object", st->table,
+                         U(e->index), r->sym_name);
+    r->sym_value = src;
+    r->value = src;
+    __builtin_memcpy((void *)r->where, (const void *)src, n);
+    return 0;
+}
+
+static int unsupported_tls(struct reloc_state *st, const struct reloc_entry *e)
+{
+    return set_error(st->err, ELFLDR_E_UNSUPPORTED,
+                     "%s[%u]: %s at %x: thread-local storage relocations are not supported yet", st->table,
+                     U(e->index), arch_reloc_name(e->type), e->offset);
+}
+
+static int apply(struct reloc_state *st, const struct reloc_entry *e)
+{
+    struct elfldr_obj *obj = st->obj;
+    enum elfldr_reloc_class rc_class = arch_reloc_class(e->type);
+    if ((rc_class == ELFLDR_RC_IRELATIVE) != st->irelative_pass)
+        return 0;
+    struct elfldr_reloc r = {obj, e->type, rc_class, e->sym, NULL, obj->load_bias + e->offset, e->addend, 0, 0};
+    if (rc_class == ELFLDR_RC_UNKNOWN) {
+        if (obj->hooks.reloc_unknown && obj->hooks.reloc_unknown(obj->hooks.ctx, &r) == ELFLDR_HOOK_SKIP)
+            return 0;
+        return set_error(st->err, ELFLDR_E_RELOC_TYPE, "%s[%u]: unknown relocation type %u at %x", st->table,
+                         U(e->index), U(e->type), e->offset);
+    }
+    if (rc_class == ELFLDR_RC_NONE)
+        return 0;
+    if (rc_class == ELFLDR_RC_DTPMOD || rc_class == ELFLDR_RC_DTPOFF || rc_class == ELFLDR_RC_TPOFF ||
+        rc_class == ELFLDR_RC_TLSDESC)
+        return unsupported_tls(st, e);
+    size_t size = field_size(rc_class);
+    if (rc_class != ELFLDR_RC_COPY && !in_writable(obj, r.where, size))
+        return target_error(st, e, r.where, size);
+    if (e->sym && e->sym < obj->dyn.nsyms)
+        r.sym_name = string_at(obj, obj->dyn.symtab[e->sym].st_name);
+    int rc;
+    if (rc_class == ELFLDR_RC_COPY) {
+        if ((rc = copy_from(st, e, &r)))
+            return rc;
+        if (obj->hooks.reloc_after)
+            obj->hooks.reloc_after(obj->hooks.ctx, &r);
+        return 0;
+    }
+    if (!e->rela)
+        r.addend = (int64_t)implicit_addend(rc_class, r.where);
+    uint64_t sym_size = 0;
+    if (e->sym && rc_class != ELFLDR_RC_RELATIVE && rc_class != ELFLDR_RC_IRELATIVE) {
+        const struct elfldr_obj *def_obj;
+        if ((rc = resolve_symbol(st, e->sym, false, &r.sym_value, &sym_size, &def_obj)))
+            return rc;
+    }
+    if ((rc = compute(st, e, &r, sym_size)))
+        return rc;
+    if (obj->hooks.reloc_before) {
+        int answer = obj->hooks.reloc_before(obj->hooks.ctx, &r);
+        if (answer == ELFLDR_HOOK_SKIP)
+            return 0;
+        if (answer != ELFLDR_HOOK_CONTINUE)
+            return set_error(st->err, ELFLDR_E_REFUSED, "%s[%u]: %s at %x refused by the reloc_before hook", st->table,
+                             U(e->index), arch_reloc_name(e->type), e->offset);
+    }
+    store(&r, size);
+    if (obj->hooks.reloc_after)
+        obj->hooks.reloc_after(obj->hooks.ctx, &r);
+    return 0;
+}
+
+/* ---- tables ------------------------------------------------------------------------------------ */
+
+static int apply_table(struct reloc_state *st, const char *name, uintptr_t table, uint64_t size, bool rela)
+{
+    size_t entsize = rela ? sizeof(struct elf64_rela) : sizeof(struct elf64_rel);
+    st->table = name;
+    for (size_t i = 0; i < size / entsize; i++) {
+        struct reloc_entry e;
+        if (rela) {
+            const struct elf64_rela *r = (const struct elf64_rela *)table + i;
+            e = (struct reloc_entry){r->r_offset, ELF_R_TYPE(r->r_info), ELF_R_SYM(r->r_info), r->r_addend, true, i};
+        } else {
+            const struct elf64_rel *r = (const struct elf64_rel *)table + i;
+            e = (struct reloc_entry){r->r_offset, ELF_R_TYPE(r->r_info), ELF_R_SYM(r->r_info), 0, false, i};
+        }
+        int rc = apply(st, &e);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int relr_one(struct reloc_state *st, uintptr_t where, size_t index)
+{
+    struct elfldr_obj *obj = st->obj;
+    if (!in_writable(obj, where, 8))
+        return set_error(st->err, ELFLDR_E_RELOC_TARGET, "DT_RELR[%u]: address %x is outside the writable segments",
+                         U(index), U(where - obj->load_bias));
+    uint64_t v;
+    __builtin_memcpy(&v, (const void *)where, 8);
+    struct elfldr_reloc r = {obj, ARCH_R_RELATIVE, ELFLDR_RC_RELATIVE, 0, NULL, where, (int64_t)v, 0,
+                             obj->load_bias + v};
+    if (obj->hooks.reloc_before) {
+        int answer = obj->hooks.reloc_before(obj->hooks.ctx, &r);
+        if (answer == ELFLDR_HOOK_SKIP)
+            return 0;
+        if (answer != ELFLDR_HOOK_CONTINUE)
+            return set_error(st->err, ELFLDR_E_REFUSED, "DT_RELR[%u]: refused by the reloc_before hook", U(index));
+    }
+    __builtin_memcpy((void *)where, &r.value, 8);
+    if (obj->hooks.reloc_after)
+        obj->hooks.reloc_after(obj->hooks.ctx, &r);
+    return 0;
+}
+
+/* RELR: an even entry is an address to relocate, after which each odd entry is a bitmap of the 63
+ * words that follow the previous run. */
+static int apply_relr(struct reloc_state *st)
+{
+    const struct dyninfo *d = &st->obj->dyn;
+    const uint64_t *entries = (const uint64_t *)d->relr;
+    uintptr_t next = 0;
+    bool have_base = false;
+    for (size_t i = 0; i < d->relrsz / 8; i++) {
+        uint64_t e = entries[i];
+        int rc;
+        if ((e & 1) == 0) {
+            uintptr_t where = st->obj->load_bias + e;
+            if ((rc = relr_one(st, where, i)))
+                return rc;
+            next = where + 8;
+            have_base = true;
+            continue;
+        }
+        if (!have_base)
+            return set_error(st->err, ELFLDR_E_RELOC_TABLE, "DT_RELR[%u]: a bitmap before any address", U(i));
+        for (unsigned bit = 1; bit < 64; bit++)
+            if ((e >> bit) & 1 && (rc = relr_one(st, next + (bit - 1) * 8, i)))
+                return rc;
+        next += 63 * 8;
+    }
+    return 0;
+}
+
+static int apply_all(struct reloc_state *st, bool irelative_pass)
+{
+    const struct dyninfo *d = &st->obj->dyn;
+    int rc = 0;
+    st->irelative_pass = irelative_pass;
+    if (d->rel && (rc = apply_table(st, "DT_REL", d->rel, d->relsz, false)))
+        return rc;
+    if (d->rela && (rc = apply_table(st, "DT_RELA", d->rela, d->relasz, true)))
+        return rc;
+    if (d->jmprel && (rc = apply_table(st, "DT_JMPREL", d->jmprel, d->pltrelsz, d->pltrel == DT_RELA)))
+        return rc;
+    return 0;
+}
+
+int relocate(struct elfldr_obj *obj, struct elfldr_error *err)
+{
+    struct reloc_state st = {obj, err, {false, 0, 0, 0}, false, ""};
+    int rc;
+    if (obj->dyn.textrel && (rc = set_text_writable(obj, true, err)))
+        return rc;
+    if (obj->dyn.relr && (rc = apply_relr(&st)))
+        return rc;
+    if ((rc = apply_all(&st, false)) || (rc = apply_all(&st, true)))
+        return rc;
+    if (obj->dyn.textrel && (rc = set_text_writable(obj, false, err)))
+        return rc;
+    return protect_relro(obj, err);
+}

@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Symbols: the size of the symbol table proven from the hash tables, the version tables gathered by
+ * index, and lookup through GNU hash (with its bloom filter) or SysV hash.
+ *
+ * Version rules (gABI, as glibc applies them):
+ *  - a versioned reference binds only a definition of that version (name and hash equal); a
+ *    definition in an object without version information is accepted, as glibc accepts it;
+ *  - an unversioned reference binds the default definition, never a hidden one (VERSYM bit 15);
+ *  - a requested version whose hash is 0 matches nothing.
+ */
+#include "internal.h"
+
+#define U(x) ((uint64_t)(x))
+
+uint32_t elf_sysv_hash(const char *name)
+{
+    uint32_t h = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        h = (h << 4) + *p;
+        uint32_t g = h & 0xf0000000u;
+        h ^= g >> 24;
+        h &= ~g;
+    }
+    return h;
+}
+
+static uint32_t elf_gnu_hash(const char *name)
+{
+    uint32_t h = 5381;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = h * 33 + *p;
+    return h;
+}
+
+void sym_query_init(struct sym_query *q, const char *name, const char *version)
+{
+    q->name = name;
+    q->gnu_hash = elf_gnu_hash(name);
+    q->sysv_hash = elf_sysv_hash(name);
+    q->version = version;
+    q->version_hash = version ? elf_sysv_hash(version) : 0;
+}
+
+/* GNU hash: the table's header, bloom words and buckets must lie in the image; the symbol count is the
+ * end of the chain of the highest bucket. */
+static int prepare_gnu_hash(struct elfldr_obj *obj, struct elfldr_error *err)
+{
+    struct dyninfo *d = &obj->dyn;
+    const uint32_t *h = d->gnu_hash;
+    uint32_t nbuckets = h[0], symoffset = h[1], bloom_size = h[2], bloom_shift = h[3];
+    if (nbuckets == 0 || !is_pow2(bloom_size) || bloom_shift >= 64)
+        return set_error(err, ELFLDR_E_HASH, "DT_GNU_HASH: %u buckets, bloom size %u, shift %u is not a valid header",
+                         U(nbuckets), U(bloom_size), U(bloom_shift));
+    uint64_t head = 16 + U(bloom_size) * 8 + U(nbuckets) * 4;
+    if (!in_image(obj, (uintptr_t)h, head))
+        return set_error(err, ELFLDR_E_HASH, "DT_GNU_HASH: header, bloom and buckets (%x bytes) pass the image", head);
+    const uint32_t *buckets = (const uint32_t *)((const uint64_t *)(h + 4) + bloom_size);
+    const uint32_t *chains = buckets + nbuckets;
+    uint32_t last = 0;
+    for (uint32_t b = 0; b < nbuckets; b++) {
+        if (buckets[b] != 0 && buckets[b] < symoffset)
+            return set_error(err, ELFLDR_E_HASH, "DT_GNU_HASH: bucket %u starts at symbol %u, below symoffset %u", U(b),
+                             U(buckets[b]), U(symoffset));
+        if (buckets[b] > last)
+            last = buckets[b];
+    }
+    size_t nsyms = symoffset;
+    if (last) {
+        /* Every chain ends before the next begins, so walking the last one bounds them all. */
+        for (uint64_t i = last;; i++) {
+            const uint32_t *c = chains + (i - symoffset);
+            if (!in_image(obj, (uintptr_t)c, 4))
+                return set_error(err, ELFLDR_E_HASH, "DT_GNU_HASH: the chain from bucket symbol %u has no end", U(last));
+            if (*c & 1) {
+                nsyms = (size_t)i + 1;
+                break;
+            }
+        }
+    }
+    d->nsyms = nsyms;
+    return 0;
+}
+
+/* SysV hash: every chain must end; a cycle would make a lookup spin. Their steps, in all, cannot
+ * exceed nchain if each symbol is on one chain. */
+static int prepare_sysv_hash(struct elfldr_obj *obj, bool for_lookup, struct elfldr_error *err)
+{
+    struct dyninfo *d = &obj->dyn;
+    const uint32_t *h = d->sysv_hash;
+    uint32_t nbucket = h[0], nchain = h[1];
+    if (!in_image(obj, (uintptr_t)h, 8 + (U(nbucket) + nchain) * 4))
+        return set_error(err, ELFLDR_E_HASH, "DT_HASH: %u buckets and %u chains pass the image", U(nbucket), U(nchain));
+    if (!for_lookup) {
+        if (nchain > d->nsyms)
+            d->nsyms = nchain; /* the larger count: undefined symbols may lie past the GNU chains */
+        return 0;
+    }
+    if (nbucket == 0 && nchain != 0)
+        return set_error(err, ELFLDR_E_HASH, "DT_HASH: no buckets for %u symbols", U(nchain));
+    const uint32_t *buckets = h + 2, *chains = h + 2 + nbucket;
+    uint64_t steps = 0;
+    for (uint32_t b = 0; b < nbucket; b++) {
+        for (uint32_t i = buckets[b]; i != 0; i = chains[i]) {
+            if (i >= nchain)
+                return set_error(err, ELFLDR_E_HASH, "DT_HASH: bucket %u leads to symbol %u, beyond nchain %u", U(b), U(i),
+                                 U(nchain));
+            if (++steps > nchain)
+                return set_error(err, ELFLDR_E_HASH, "DT_HASH: the chain of bucket %u has no end", U(b));
+        }
+    }
+    d->nsyms = nchain;
+    return 0;
+}
+
+int prepare_symbols(struct elfldr_obj *obj, struct elfldr_error *err)
+{
+    struct dyninfo *d = &obj->dyn;
+    int rc;
+    if (d->gnu_hash && (rc = prepare_gnu_hash(obj, err)))
+        return rc;
+    if (d->sysv_hash && (rc = prepare_sysv_hash(obj, !d->gnu_hash, err)))
+        return rc;
+    if (!d->symtab) {
+        if (d->nsyms > 0 && (d->gnu_hash || d->sysv_hash))
+            return set_error(err, ELFLDR_E_SYMTAB, "dynamic: a hash table for %u symbols but no DT_SYMTAB", U(d->nsyms));
+        d->nsyms = 0;
+        return 0;
+    }
+    if (!d->gnu_hash && !d->sysv_hash) {
+        /* Nothing proves the count: bound it by the segment that holds the table. */
+        uint64_t n = 0;
+        while (n < ((uint64_t)1 << 32) && in_image(obj, (uintptr_t)(d->symtab + n), sizeof(struct elfldr_sym)))
+            n = n ? n * 2 : 1;
+        uint64_t lo = n / 2, hi = n; /* lo fits, hi does not (or is the cap) */
+        while (hi - lo > 1) {
+            uint64_t mid = lo + (hi - lo) / 2;
+            if (in_image(obj, (uintptr_t)(d->symtab + mid), sizeof(struct elfldr_sym)))
+                lo = mid;
+            else
+                hi = mid;
+        }
+        d->nsyms = (size_t)lo + 1;
+        return 0;
+    }
+    if (!in_image(obj, (uintptr_t)d->symtab, U(d->nsyms) * sizeof(struct elfldr_sym)))
+        return set_error(err, ELFLDR_E_SYMTAB, "DT_SYMTAB: %u symbols pass the image", U(d->nsyms));
+    if (d->versym && !in_image(obj, (uintptr_t)d->versym, U(d->nsyms) * 2))
+        return set_error(err, ELFLDR_E_DYN_PTR, "DT_VERSYM: %u entries pass the image", U(d->nsyms));
+    return 0;
+}
+
+/* ---- version tables ---------------------------------------------------------------------------- */
+
+static int version_slot(struct elfldr_obj *obj, uint32_t index, const char *name, uint32_t hash, const char *what,
+                        struct elfldr_error *err)
+{
+    if (index >= obj->nversions)
+        return set_error(err, ELFLDR_E_VERSYM, "%s: version index %u out of range", what, U(index));
+    obj->versions[index].name = name;
+    obj->versions[index].hash = hash;
+    return 0;
+}
+
+/* Walk DT_VERDEF (or DT_VERNEED's auxiliaries): `visit` with each entry, bounded by the count and the
+ * image; the last entry must end the chain. Returns the highest index seen through *max_index. */
+static int walk_verdef(struct elfldr_obj *obj, bool fill, uint32_t *max_index, struct elfldr_error *err)
+{
+    const struct dyninfo *d = &obj->dyn;
+    uintptr_t at = d->verdef;
+    uint64_t limit = d->verdefnum ? d->verdefnum : 0x7fff;
+    for (uint64_t n = 0; n < limit; n++) {
+        if (!in_image(obj, at, sizeof(struct elf64_verdef)) || at % 4)
+            return set_error(err, ELFLDR_E_VERSYM, "DT_VERDEF: entry %u at %x is outside the image", U(n),
+                             U(at - obj->load_bias));
+        const struct elf64_verdef *vd = (const struct elf64_verdef *)at;
+        uintptr_t aux = at + vd->vd_aux;
+        if (vd->vd_version != 1 || vd->vd_cnt == 0 || !in_image(obj, aux, sizeof(struct elf64_verdaux)) || aux % 4)
+            return set_error(err, ELFLDR_E_VERSYM, "DT_VERDEF: entry %u is malformed", U(n));
+        const char *name = string_at(obj, ((const struct elf64_verdaux *)aux)->vda_name);
+        if (!name)
+            return set_error(err, ELFLDR_E_STRTAB, "DT_VERDEF: entry %u names a string outside DT_STRSZ", U(n));
+        uint32_t index = vd->vd_ndx & VERSYM_INDEX;
+        if (index > *max_index)
+            *max_index = index;
+        if (fill && !(vd->vd_flags & VER_FLG_BASE)) {
+            int rc = version_slot(obj, index, name, vd->vd_hash, "DT_VERDEF", err);
+            if (rc)
+                return rc;
+        }
+        if (vd->vd_next == 0)
+            return (d->verdefnum && n + 1 != d->verdefnum)
+                       ? set_error(err, ELFLDR_E_VERSYM, "DT_VERDEF: %u entries, not DT_VERDEFNUM %u", U(n + 1),
+                                   d->verdefnum)
+                       : 0;
+        at += vd->vd_next;
+    }
+    return set_error(err, ELFLDR_E_VERSYM, "DT_VERDEF: the chain does not end after %u entries", limit);
+}
+
+static int walk_vernaux(struct elfldr_obj *obj, uintptr_t at, uint32_t count, bool fill, uint32_t *max_index,
+                        struct elfldr_error *err)
+{
+    for (uint32_t n = 0; n < count; n++) {
+        if (!in_image(obj, at, sizeof(struct elf64_vernaux)) || at % 4)
+            return set_error(err, ELFLDR_E_VERSYM, "DT_VERNEED: auxiliary entry %u is outside the image", U(n));
+        const struct elf64_vernaux *va = (const struct elf64_vernaux *)at;
+        const char *name = string_at(obj, va->vna_name);
+        if (!name)
+            return set_error(err, ELFLDR_E_STRTAB, "DT_VERNEED: a version names a string outside DT_STRSZ");
+        uint32_t index = va->vna_other & VERSYM_INDEX;
+        if (index > *max_index)
+            *max_index = index;
+        if (fill) {
+            int rc = version_slot(obj, index, name, va->vna_hash, "DT_VERNEED", err);
+            if (rc)
+                return rc;
+        }
+        if (va->vna_next == 0)
+            return n + 1 == count ? 0
+                                  : set_error(err, ELFLDR_E_VERSYM, "DT_VERNEED: %u versions, not vn_cnt %u", U(n + 1),
+                                              U(count));
+        at += va->vna_next;
+    }
+    return set_error(err, ELFLDR_E_VERSYM, "DT_VERNEED: the versions of a file do not end after vn_cnt %u", U(count));
+}
+
+static int walk_verneed(struct elfldr_obj *obj, bool fill, uint32_t *max_index, struct elfldr_error *err)
+{
+    const struct dyninfo *d = &obj->dyn;
+    uintptr_t at = d->verneed;
+    uint64_t limit = d->verneednum ? d->verneednum : 0x7fff;
+    for (uint64_t n = 0; n < limit; n++) {
+        if (!in_image(obj, at, sizeof(struct elf64_verneed)) || at % 4)
+            return set_error(err, ELFLDR_E_VERSYM, "DT_VERNEED: entry %u is outside the image", U(n));
+        const struct elf64_verneed *vn = (const struct elf64_verneed *)at;
+        if (vn->vn_version != 1 || !string_ok(obj, vn->vn_file))
+            return set_error(err, ELFLDR_E_VERSYM, "DT_VERNEED: entry %u is malformed", U(n));
+        int rc = walk_vernaux(obj, at + vn->vn_aux, vn->vn_cnt, fill, max_index, err);
+        if (rc)
+            return rc;
+        if (vn->vn_next == 0)
+            return (d->verneednum && n + 1 != d->verneednum)
+                       ? set_error(err, ELFLDR_E_VERSYM, "DT_VERNEED: %u entries, not DT_VERNEEDNUM %u", U(n + 1),
+                                   d->verneednum)
+                       : 0;
+        at += vn->vn_next;
+    }
+    return set_error(err, ELFLDR_E_VERSYM, "DT_VERNEED: the chain does not end after %u entries", limit);
+}
+
+int prepare_versions(struct elfldr_obj *obj, struct elfldr_error *err)
+{
+    const struct dyninfo *d = &obj->dyn;
+    uint32_t max_index = 1;
+    int rc;
+    if (!d->versym)
+        return 0;
+    if ((d->verdef && (rc = walk_verdef(obj, false, &max_index, err))) ||
+        (d->verneed && (rc = walk_verneed(obj, false, &max_index, err))))
+        return rc;
+    obj->nversions = (size_t)max_index + 1;
+    obj->versions = obj->ops.alloc(obj->ops.ctx, obj->nversions * sizeof(struct version));
+    if (!obj->versions)
+        return set_error(err, ELFLDR_E_NOMEM, "cannot allocate %u bytes for the version table",
+                         U(obj->nversions * sizeof(struct version)));
+    __builtin_memset(obj->versions, 0, obj->nversions * sizeof(struct version));
+    if ((d->verdef && (rc = walk_verdef(obj, true, &max_index, err))) ||
+        (d->verneed && (rc = walk_verneed(obj, true, &max_index, err))))
+        return rc;
+    return 0;
+}
+
+/* ---- lookup ------------------------------------------------------------------------------------ */
+
+static bool name_equals(const struct elfldr_obj *obj, uint32_t st_name, const char *name)
+{
+    const struct dyninfo *d = &obj->dyn;
+    for (uint64_t i = st_name; i < d->strsz; i++, name++) {
+        if (d->strtab[i] != *name)
+            return false;
+        if (*name == '\0')
+            return true;
+    }
+    return false;
+}
+
+static bool version_matches(const struct elfldr_obj *obj, uint32_t index, const struct sym_query *q)
+{
+    uint16_t vs = obj->dyn.versym[index];
+    if (!q->version)
+        return (vs & VERSYM_HIDDEN) == 0 && (vs & VERSYM_INDEX) != VER_NDX_LOCAL;
+    uint32_t v = vs & VERSYM_INDEX;
+    if (v == VER_NDX_LOCAL)
+        return false;
+    if (v >= obj->nversions || !obj->versions[v].name)
+        return v == VER_NDX_GLOBAL && !(vs & VERSYM_HIDDEN); /* unversioned definition */
+    return q->version_hash != 0 && obj->versions[v].hash == q->version_hash && str_cmp(obj->versions[v].name, q->version) == 0;
+}
+
+/* Whether symbol `index` is a definition another object may bind to, by this name and version. */
+static bool symbol_matches(const struct elfldr_obj *obj, uint32_t index, const struct sym_query *q)
+{
+    const struct elfldr_sym *s = &obj->dyn.symtab[index];
+    unsigned type = ELF_ST_TYPE(s->st_info), bind = ELF_ST_BIND(s->st_info);
+    if (s->st_shndx == SHN_UNDEF && type != STT_TLS)
+        return false;
+    if (bind != STB_GLOBAL && bind != STB_WEAK && bind != STB_GNU_UNIQUE)
+        return false;
+    if (type != STT_NOTYPE && type != STT_OBJECT && type != STT_FUNC && type != STT_COMMON && type != STT_TLS &&
+        type != STT_GNU_IFUNC)
+        return false;
+    unsigned vis = ELF_ST_VISIBILITY(s->st_other);
+    if (vis == STV_HIDDEN || vis == STV_INTERNAL)
+        return false;
+    if (!name_equals(obj, s->st_name, q->name))
+        return false;
+    return !obj->dyn.versym || version_matches(obj, index, q);
+}
+
+static int find_gnu(const struct elfldr_obj *obj, const struct sym_query *q, uint32_t *out)
+{
+    const uint32_t *h = obj->dyn.gnu_hash;
+    uint32_t nbuckets = h[0], symoffset = h[1], bloom_size = h[2], bloom_shift = h[3];
+    const uint64_t *bloom = (const uint64_t *)(h + 4);
+    uint64_t word = bloom[(q->gnu_hash / 64) & (bloom_size - 1)];
+    uint64_t mask = ((uint64_t)1 << (q->gnu_hash % 64)) | ((uint64_t)1 << ((q->gnu_hash >> bloom_shift) % 64));
+    if ((word & mask) != mask)
+        return ELFLDR_E_NOT_FOUND;
+    const uint32_t *buckets = (const uint32_t *)(bloom + bloom_size);
+    const uint32_t *chains = buckets + nbuckets;
+    uint32_t i = buckets[q->gnu_hash % nbuckets];
+    if (i == 0)
+        return ELFLDR_E_NOT_FOUND;
+    /* prepare_gnu_hash proved every chain ends below nsyms. */
+    for (; i < obj->dyn.nsyms; i++) {
+        uint32_t ch = chains[i - symoffset];
+        if ((ch | 1) == (q->gnu_hash | 1) && symbol_matches(obj, i, q)) {
+            *out = i;
+            return 0;
+        }
+        if (ch & 1)
+            break;
+    }
+    return ELFLDR_E_NOT_FOUND;
+}
+
+static int find_sysv(const struct elfldr_obj *obj, const struct sym_query *q, uint32_t *out)
+{
+    const uint32_t *h = obj->dyn.sysv_hash;
+    uint32_t nbucket = h[0];
+    if (nbucket == 0)
+        return ELFLDR_E_NOT_FOUND;
+    const uint32_t *chains = h + 2 + nbucket;
+    /* prepare_sysv_hash proved every chain ends and stays below nchain. */
+    for (uint32_t i = h[2 + q->sysv_hash % nbucket]; i != 0; i = chains[i]) {
+        if (symbol_matches(obj, i, q)) {
+            *out = i;
+            return 0;
+        }
+    }
+    return ELFLDR_E_NOT_FOUND;
+}
+
+int find_symbol(const struct elfldr_obj *obj, const struct sym_query *q, const struct elfldr_sym **out,
+                struct elfldr_error *err)
+{
+    (void)err;
+    uint32_t index;
+    int rc;
+    if (!obj->dyn.symtab)
+        return ELFLDR_E_NOT_FOUND;
+    if (obj->dyn.gnu_hash)
+        rc = find_gnu(obj, q, &index);
+    else if (obj->dyn.sysv_hash)
+        rc = find_sysv(obj, q, &index);
+    else
+        rc = ELFLDR_E_NOT_FOUND;
+    if (rc == 0)
+        *out = &obj->dyn.symtab[index];
+    return rc;
+}
+
+uintptr_t symbol_address(const struct elfldr_obj *obj, const struct elfldr_sym *sym)
+{
+    if (sym->st_shndx == SHN_ABS)
+        return sym->st_value;
+    return obj->load_bias + sym->st_value;
+}
+
+int elfldr_lookup(const struct elfldr_obj *obj, const char *name, const char *version, uintptr_t *addr,
+                  const struct elfldr_sym **sym)
+{
+    if (!obj || !name)
+        return ELFLDR_E_INVAL;
+    struct sym_query q;
+    const struct elfldr_sym *found;
+    sym_query_init(&q, name, version);
+    int rc = find_symbol(obj, &q, &found, NULL);
+    if (rc)
+        return rc;
+    uintptr_t value = symbol_address(obj, found);
+    if (ELF_ST_TYPE(found->st_info) == STT_GNU_IFUNC) {
+        if (!in_executable(obj, value))
+            return ELFLDR_E_INIT;
+        value = arch_call_ifunc(value, obj->hwcap, obj->hwcap2);
+    }
+    if (addr)
+        *addr = value;
+    if (sym)
+        *sym = found;
+    return 0;
+}
+
+void *elfldr_sym(const struct elfldr_obj *obj, const char *name)
+{
+    uintptr_t addr;
+    return elfldr_lookup(obj, name, NULL, &addr, NULL) == 0 ? (void *)addr : NULL;
+}
+
+void *elfldr_vsym(const struct elfldr_obj *obj, const char *name, const char *version)
+{
+    uintptr_t addr;
+    if (!version)
+        return NULL;
+    return elfldr_lookup(obj, name, version, &addr, NULL) == 0 ? (void *)addr : NULL;
+}
