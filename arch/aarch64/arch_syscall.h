@@ -18,6 +18,11 @@
 #define SYS_mmap 222
 #define SYS_mprotect 226
 
+#define SYS_faccessat 48
+#define SYS_clock_gettime 113
+#define SYS_prctl 167
+#define SYS_brk 214
+
 static inline long arch_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
     register long x8 __asm__("x8") = nr;

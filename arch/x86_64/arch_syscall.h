@@ -18,6 +18,11 @@
 #define SYS_exit_group 231
 #define SYS_openat 257
 
+#define SYS_brk 12
+#define SYS_prctl 157
+#define SYS_clock_gettime 228
+#define SYS_faccessat 269
+
 static inline long arch_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
     register long r10 __asm__("r10") = a4;
