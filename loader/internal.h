@@ -31,6 +31,17 @@ struct dyninfo {
 
     const uint32_t *sysv_hash;  /* nbucket, nchain, buckets..., chains... */
     const uint32_t *gnu_hash;   /* nbuckets, symoffset, bloom_size, bloom_shift, bloom..., buckets..., chains... */
+    /* The headers as validated: a relocation may later write over the tables themselves, so lookups
+     * use these copies and re-check every index they read. */
+    struct {
+        uint32_t nbuckets, symoffset, bloom_size, bloom_shift;
+        const uint64_t *bloom;
+        const uint32_t *buckets, *chains;
+    } gnu;
+    struct {
+        uint32_t nbucket, nchain;
+        const uint32_t *buckets, *chains;
+    } sysv;
 
     uintptr_t rela, rel, relr, jmprel;
     uint64_t relasz, relsz, relrsz, pltrelsz;

@@ -57,6 +57,13 @@ static int prepare_gnu_hash(struct elfldr_obj *obj, struct elfldr_error *err)
         return set_error(err, ELFLDR_E_HASH, "DT_GNU_HASH: header, bloom and buckets (%x bytes) pass the image", head);
     const uint32_t *buckets = (const uint32_t *)((const uint64_t *)(h + 4) + bloom_size);
     const uint32_t *chains = buckets + nbuckets;
+    d->gnu.nbuckets = nbuckets;
+    d->gnu.symoffset = symoffset;
+    d->gnu.bloom_size = bloom_size;
+    d->gnu.bloom_shift = bloom_shift;
+    d->gnu.bloom = (const uint64_t *)(h + 4);
+    d->gnu.buckets = buckets;
+    d->gnu.chains = chains;
     uint32_t last = 0;
     for (uint32_t b = 0; b < nbuckets; b++) {
         if (buckets[b] != 0 && buckets[b] < symoffset)
@@ -91,6 +98,10 @@ static int prepare_sysv_hash(struct elfldr_obj *obj, bool for_lookup, struct elf
     uint32_t nbucket = h[0], nchain = h[1];
     if (!in_image(obj, (uintptr_t)h, 8 + (U(nbucket) + nchain) * 4))
         return set_error(err, ELFLDR_E_HASH, "DT_HASH: %u buckets and %u chains pass the image", U(nbucket), U(nchain));
+    d->sysv.nbucket = nbucket;
+    d->sysv.nchain = nchain;
+    d->sysv.buckets = h + 2;
+    d->sysv.chains = h + 2 + nbucket;
     if (!for_lookup) {
         if (nchain > d->nsyms)
             d->nsyms = nchain; /* the larger count: undefined symbols may lie past the GNU chains */
@@ -320,21 +331,17 @@ static bool symbol_matches(const struct elfldr_obj *obj, uint32_t index, const s
 
 static int find_gnu(const struct elfldr_obj *obj, const struct sym_query *q, uint32_t *out)
 {
-    const uint32_t *h = obj->dyn.gnu_hash;
-    uint32_t nbuckets = h[0], symoffset = h[1], bloom_size = h[2], bloom_shift = h[3];
-    const uint64_t *bloom = (const uint64_t *)(h + 4);
-    uint64_t word = bloom[(q->gnu_hash / 64) & (bloom_size - 1)];
-    uint64_t mask = ((uint64_t)1 << (q->gnu_hash % 64)) | ((uint64_t)1 << ((q->gnu_hash >> bloom_shift) % 64));
+    const struct dyninfo *d = &obj->dyn;
+    uint64_t word = d->gnu.bloom[(q->gnu_hash / 64) & (d->gnu.bloom_size - 1)];
+    uint64_t mask = ((uint64_t)1 << (q->gnu_hash % 64)) | ((uint64_t)1 << ((q->gnu_hash >> d->gnu.bloom_shift) % 64));
     if ((word & mask) != mask)
         return ELFLDR_E_NOT_FOUND;
-    const uint32_t *buckets = (const uint32_t *)(bloom + bloom_size);
-    const uint32_t *chains = buckets + nbuckets;
-    uint32_t i = buckets[q->gnu_hash % nbuckets];
-    if (i == 0)
+    uint32_t i = d->gnu.buckets[q->gnu_hash % d->gnu.nbuckets];
+    if (i < d->gnu.symoffset)
         return ELFLDR_E_NOT_FOUND;
-    /* prepare_gnu_hash proved every chain ends below nsyms. */
-    for (; i < obj->dyn.nsyms; i++) {
-        uint32_t ch = chains[i - symoffset];
+    /* prepare_gnu_hash proved the chains lie in the image up to nsyms; stop there whatever they say. */
+    for (; i < d->nsyms; i++) {
+        uint32_t ch = d->gnu.chains[i - d->gnu.symoffset];
         if ((ch | 1) == (q->gnu_hash | 1) && symbol_matches(obj, i, q)) {
             *out = i;
             return 0;
@@ -347,13 +354,14 @@ static int find_gnu(const struct elfldr_obj *obj, const struct sym_query *q, uin
 
 static int find_sysv(const struct elfldr_obj *obj, const struct sym_query *q, uint32_t *out)
 {
-    const uint32_t *h = obj->dyn.sysv_hash;
-    uint32_t nbucket = h[0];
-    if (nbucket == 0)
+    const struct dyninfo *d = &obj->dyn;
+    uint32_t nchain = d->sysv.nchain;
+    if (d->sysv.nbucket == 0)
         return ELFLDR_E_NOT_FOUND;
-    const uint32_t *chains = h + 2 + nbucket;
-    /* prepare_sysv_hash proved every chain ends and stays below nchain. */
-    for (uint32_t i = h[2 + q->sysv_hash % nbucket]; i != 0; i = chains[i]) {
+    /* At most nchain steps, each index checked: the table may have been written over since it was
+     * validated. */
+    uint32_t i = d->sysv.buckets[q->sysv_hash % d->sysv.nbucket];
+    for (uint32_t steps = 0; i != 0 && i < nchain && i < d->nsyms && steps < nchain; steps++, i = d->sysv.chains[i]) {
         if (symbol_matches(obj, i, q)) {
             *out = i;
             return 0;
