@@ -42,6 +42,11 @@ void sym_query_init(struct sym_query *q, const char *name, const char *version)
     q->version_hash = version ? elf_sysv_hash(version) : 0;
 }
 
+static bool overlaps(uintptr_t lo, uintptr_t hi, uintptr_t start, uint64_t size)
+{
+    return start && size && start < hi && lo < start + size;
+}
+
 /* GNU hash: the table's header, bloom words and buckets must lie in the image; the symbol count is the
  * end of the chain of the highest bucket. */
 static int prepare_gnu_hash(struct elfldr_obj *obj, struct elfldr_error *err)
@@ -85,6 +90,13 @@ static int prepare_gnu_hash(struct elfldr_obj *obj, struct elfldr_error *err)
             }
         }
     }
+    /* A bucket past the real symbols sends the walk into whatever follows the chains; the chains
+     * running into the symbol or string table is the sign of it. */
+    uintptr_t chains_end = (uintptr_t)(chains + (nsyms - symoffset));
+    if (overlaps((uintptr_t)chains, chains_end, (uintptr_t)d->symtab, U(nsyms) * sizeof(struct elfldr_sym)) ||
+        overlaps((uintptr_t)chains, chains_end, (uintptr_t)d->strtab, d->strsz))
+        return set_error(err, ELFLDR_E_HASH, "DT_GNU_HASH: its chains for %u symbols run into the symbol or string table",
+                         U(nsyms));
     d->nsyms = nsyms;
     return 0;
 }
@@ -103,6 +115,9 @@ static int prepare_sysv_hash(struct elfldr_obj *obj, bool for_lookup, struct elf
     d->sysv.buckets = h + 2;
     d->sysv.chains = h + 2 + nbucket;
     if (!for_lookup) {
+        if (d->nsyms > nchain)
+            return set_error(err, ELFLDR_E_HASH, "DT_GNU_HASH counts %u symbols but DT_HASH only %u", U(d->nsyms),
+                             U(nchain));
         if (nchain > d->nsyms)
             d->nsyms = nchain; /* the larger count: undefined symbols may lie past the GNU chains */
         return 0;

@@ -9,6 +9,7 @@
 #define U(x) ((uint64_t)(x))
 #define MAX_PHDR_BYTES 65536 /* the kernel's limit on the program header table */
 #define MAX_INTERP 4096      /* PATH_MAX */
+#define MAX_GNU_ABIVERSION 3 /* glibc 2.36's LIBC_ABI_MAX - 1 on the three architectures */
 /* No user address space on the three architectures reaches past 2^57; a span beyond is nonsense. */
 #define MAX_ADDRESS ((uint64_t)1 << 57)
 
@@ -27,6 +28,10 @@ int validate_ehdr(const struct elf64_ehdr *eh, uint64_t file_size, struct elfldr
         return set_error(err, ELFLDR_E_VERSION, "ELF header: e_version %u is not 1", U(eh->e_version));
     if (id[EI_OSABI] != ELFOSABI_SYSV && id[EI_OSABI] != ELFOSABI_GNU)
         return set_error(err, ELFLDR_E_OSABI, "ELF header: OS ABI %u is neither SYSV nor GNU", U(id[EI_OSABI]));
+    /* glibc: SYSV objects have ABI version 0; GNU ones a version below the ABI tags it knows. */
+    if (id[EI_ABIVERSION] > (id[EI_OSABI] == ELFOSABI_GNU ? MAX_GNU_ABIVERSION : 0))
+        return set_error(err, ELFLDR_E_OSABI, "ELF header: ABI version %u is not valid for OS ABI %u",
+                         U(id[EI_ABIVERSION]), U(id[EI_OSABI]));
     for (int i = EI_PAD; i < EI_NIDENT; i++)
         if (id[i] != 0)
             return set_error(err, ELFLDR_E_OSABI, "ELF header: padding byte %u is not zero", U(i));
@@ -45,8 +50,11 @@ int validate_ehdr(const struct elf64_ehdr *eh, uint64_t file_size, struct elfldr
         return set_error(err, ELFLDR_E_PHNUM, "ELF header: e_phnum %u is not within 1..%u", U(eh->e_phnum),
                          U(MAX_PHDR_BYTES / sizeof(struct elfldr_phdr)));
     uint64_t table = U(eh->e_phnum) * sizeof(struct elfldr_phdr);
-    if (eh->e_phoff > file_size || file_size - eh->e_phoff < table)
-        return set_error(err, ELFLDR_E_PHOFF, "ELF header: program headers at %x + %x pass the end of the file (%x)",
+    if (eh->e_phoff > file_size || eh->e_phoff < sizeof(struct elf64_ehdr))
+        return set_error(err, ELFLDR_E_PHOFF, "ELF header: e_phoff %x is outside the file (%x) or inside the ELF header",
+                         U(eh->e_phoff), file_size);
+    if (file_size - eh->e_phoff < table)
+        return set_error(err, ELFLDR_E_TRUNCATED, "ELF header: program headers at %x + %x pass the end of the file (%x)",
                          U(eh->e_phoff), table, file_size);
     if (eh->e_phoff % 8 != 0)
         return set_error(err, ELFLDR_E_PHOFF, "ELF header: e_phoff %x is not 8-byte aligned", U(eh->e_phoff));
