@@ -149,6 +149,14 @@ static int decode_arrays(struct elfldr_obj *obj, const struct raw_dyn *r, struct
     return 0;
 }
 
+static int check_name(const struct elfldr_obj *obj, uint64_t offset, const char *tag, struct elfldr_error *err)
+{
+    if (offset != NO_STRING && !string_ok(obj, offset))
+        return set_error(err, ELFLDR_E_STRTAB, "dynamic: %s at string offset %x is outside DT_STRSZ %x or unterminated",
+                         tag, offset, obj->dyn.strsz);
+    return 0;
+}
+
 static int decode_strings(struct elfldr_obj *obj, const struct raw_dyn *r, struct elfldr_error *err)
 {
     struct dyninfo *d = &obj->dyn;
@@ -163,12 +171,9 @@ static int decode_strings(struct elfldr_obj *obj, const struct raw_dyn *r, struc
     d->soname = r->has[DT_SONAME] ? r->val[DT_SONAME] : NO_STRING;
     d->rpath = r->has[DT_RPATH] ? r->val[DT_RPATH] : NO_STRING;
     d->runpath = r->has[DT_RUNPATH] ? r->val[DT_RUNPATH] : NO_STRING;
-    const uint64_t offsets[] = {d->soname, d->rpath, d->runpath};
-    const char *names[] = {"DT_SONAME", "DT_RPATH", "DT_RUNPATH"};
-    for (size_t i = 0; i < 3; i++)
-        if (offsets[i] != NO_STRING && !string_ok(obj, offsets[i]))
-            return set_error(err, ELFLDR_E_STRTAB, "dynamic: %s at string offset %x is outside DT_STRSZ %x or unterminated",
-                             names[i], offsets[i], d->strsz);
+    if ((rc = check_name(obj, d->soname, "DT_SONAME", err)) || (rc = check_name(obj, d->rpath, "DT_RPATH", err)) ||
+        (rc = check_name(obj, d->runpath, "DT_RUNPATH", err)))
+        return rc;
     for (size_t i = 0; i < d->count; i++)
         if (d->entries[i].d_tag == DT_NEEDED && !string_ok(obj, d->entries[i].d_val))
             return set_error(err, ELFLDR_E_STRTAB, "dynamic: DT_NEEDED at string offset %x is outside DT_STRSZ %x or unterminated",

@@ -120,6 +120,18 @@ static int load(const struct source *src, const char *name, const struct elfldr_
         elfldr_linux_ops(&linux_ops);
         ops = &linux_ops;
     }
+    /* A file shorter than an ELF header is "not ELF" unless what it has starts like one. */
+    if (src->size < sizeof(eh)) {
+        unsigned char magic[4] = {0, 0, 0, 0};
+        size_t have = src->size < sizeof(magic) ? (size_t)src->size : sizeof(magic);
+        int rc = read_source(ops, src, 0, magic, have, "ELF header", err);
+        if (rc)
+            return rc;
+        static const unsigned char elf_magic[4] = {0x7f, 'E', 'L', 'F'};
+        for (size_t i = 0; i < have; i++)
+            if (magic[i] != elf_magic[i])
+                return set_error(err, ELFLDR_E_NOT_ELF, "ELF header: no ELF magic in a file of %u bytes", src->size);
+    }
     int rc = read_source(ops, src, 0, &eh, sizeof(eh), "ELF header", err);
     if (rc)
         return rc;

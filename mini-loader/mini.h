@@ -6,7 +6,7 @@
 #include <elfldr.h>
 #include <stdint.h>
 
-#define MAX_SCRIPT_DEPTH 4 /* the kernel's BINPRM_MAX_RECURSION */
+#define MAX_SCRIPT_DEPTH 5 /* exec_binprm allows five #! rewrites, then ELOOP */
 #define SCRIPT_HEAD 256    /* the kernel's BINPRM_BUF_SIZE: a #! line must fit */
 
 struct mini {
@@ -19,6 +19,8 @@ struct mini {
     char **args;          /* the program and its arguments, as they will be passed */
     int nargs;
     const char *path;     /* the file to run, after PATH lookup and #! */
+    const char *exec_path; /* the file asked for, after PATH lookup: comm and AT_EXECFN name it */
+    const char *script;   /* the #! script that named `path`, or NULL */
 
     struct elfldr_obj *program, *interp;
     long program_fd;

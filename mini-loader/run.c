@@ -63,28 +63,31 @@ static int has_slash(const char *s)
     return 0;
 }
 
-/* Whether `path` names something execve would try: executable and not a directory. */
-static int runnable(const char *path)
+/* What execve would make of `path`: 0 runnable, or the errno it would fail with. */
+static long try_path(const char *path)
 {
-    if (sys_access(path, X_OK) != 0)
-        return 0;
+    long r = sys_access(path, X_OK);
+    if (r != 0)
+        return -r;
     long fd = sys_openat(path, O_RDONLY | O_CLOEXEC);
     if (sys_failed(fd))
-        return 0;
+        return -fd;
     char c;
-    long r = sys_pread(fd, &c, 1, 0);
+    r = sys_pread(fd, &c, 1, 0);
     sys_close(fd);
-    return r != -EISDIR;
+    return r == -EISDIR ? EACCES : 0;
 }
 
-/* PROGRAM without a slash: the first runnable DIR/PROGRAM in PATH (empty entries mean "."). */
-static const char *search_path(struct mini *m, const char *name)
+/* PROGRAM without a slash: the first runnable DIR/PROGRAM in PATH (empty entries mean "."). As
+ * execvp does, a candidate refused for permission makes the answer EACCES rather than ENOENT. */
+static const char *search_path(struct mini *m, const char *name, long *error)
 {
     const char *path = env_value(m->envp, "PATH");
     if (!path)
         path = "/usr/local/bin:/bin:/usr/bin";
     size_t name_len = cstr_len(name);
     char *buf = mini_alloc(MAX_PATH);
+    *error = ENOENT;
     if (!buf)
         return (const char *)0;
     while (1) {
@@ -101,8 +104,11 @@ static const char *search_path(struct mini *m, const char *name)
         if (dir_len + 1 + name_len < MAX_PATH) {
             buf[dir_len] = '/';
             __builtin_memcpy(buf + dir_len + 1, name, name_len + 1);
-            if (runnable(buf))
+            long r = try_path(buf);
+            if (r == 0)
                 return buf;
+            if (r == EACCES)
+                *error = EACCES;
         }
         if (!*end)
             break;
@@ -114,49 +120,65 @@ static const char *search_path(struct mini *m, const char *name)
 
 static int is_blank(char c) { return c == ' ' || c == '\t'; }
 
-/* A #! line, as binfmt_script reads it: the interpreter, then one optional argument (the rest of the
- * line, trimmed). The new arguments: interpreter, [argument], the script's path, then args[1...]. */
-static int expand_script(struct mini *m, char *head, long got)
+/* The first byte in [p, end) that is not a blank, or NULL. */
+static char *skip_blanks(char *p, char *end)
 {
-    char *p = head + 2, *end = head + got;
-    char *nl = p;
-    while (nl < end && *nl != '\n')
-        nl++;
-    if (nl == end && got == SCRIPT_HEAD)
-        return fail(m->path, "cannot execute", "the #! line is longer than 255 bytes", 126);
-    *nl = '\0';
-    while (p < nl && is_blank(*p))
-        p++;
-    char *interp = p;
-    while (p < nl && !is_blank(*p))
-        p++;
-    if (p == interp)
-        return fail(m->path, "cannot execute", "the #! line names no interpreter", 126);
-    char *arg = (char *)0;
-    if (p < nl) {
-        *p++ = '\0';
-        while (p < nl && is_blank(*p))
-            p++;
-        char *arg_end = nl;
-        while (arg_end > p && is_blank(arg_end[-1]))
-            *--arg_end = '\0';
-        if (p < arg_end)
-            arg = p;
+    for (; p < end; p++)
+        if (!is_blank(*p))
+            return p;
+    return (char *)0;
+}
+
+/* The first blank or NUL in [p, end), or NULL. */
+static char *find_terminator(char *p, char *end)
+{
+    for (; p < end; p++)
+        if (is_blank(*p) || *p == '\0')
+            return p;
+    return (char *)0;
+}
+
+/* A #! line, exactly as binfmt_script reads it from the first 256 bytes: the interpreter, then one
+ * optional argument (the rest of the line, trimmed). A line with no newline in those bytes is cut at
+ * byte 255, unless that would cut the interpreter's name. The new arguments: interpreter,
+ * [argument], the script's path, then args[1...]. `head` holds SCRIPT_HEAD + 1 bytes, zero filled. */
+static int expand_script(struct mini *m, char *head)
+{
+    char *buf_end = head + SCRIPT_HEAD - 1;
+    char *i_end = head;
+    while (i_end < head + SCRIPT_HEAD && *i_end != '\n')
+        i_end++;
+    if (i_end == head + SCRIPT_HEAD) {
+        char *first = skip_blanks(head + 2, buf_end);
+        if (!first || !find_terminator(first, buf_end))
+            return fail(m->path, errno_text(ENOEXEC), "the #! line cuts the interpreter's name", 126);
+        i_end = buf_end;
     }
-    int extra = arg ? 2 : 1;
+    while (i_end > head + 2 && is_blank(i_end[-1]))
+        i_end--;
+    char *i_name = skip_blanks(head + 2, i_end);
+    if (!i_name || i_name == i_end)
+        return fail(m->path, errno_text(ENOEXEC), "the #! line names no interpreter", 126);
+    char *i_sep = find_terminator(i_name, i_end);
+    char *i_arg = (i_sep && *i_sep) ? skip_blanks(i_sep, i_end) : (char *)0;
+    *i_end = '\0';
+    if (i_arg)
+        *i_sep = '\0';
+    int extra = i_arg ? 2 : 1;
     char **args = mini_alloc((size_t)(m->nargs + extra + 1) * sizeof(char *));
     if (!args)
         return fail(m->path, "cannot execute", "out of memory", 126);
     int n = 0;
-    args[n++] = interp;
-    if (arg)
-        args[n++] = arg;
+    args[n++] = i_name;
+    if (i_arg)
+        args[n++] = i_arg;
     args[n++] = (char *)m->path;
     for (int i = 1; i < m->nargs; i++)
         args[n++] = m->args[i];
     m->args = args;
     m->nargs = n;
-    m->path = interp;
+    m->script = m->path;
+    m->path = i_name;
     m->argv0 = (const char *)0;
     return -1;
 }
@@ -164,12 +186,20 @@ static int expand_script(struct mini *m, char *head, long got)
 static int open_program(struct mini *m, int depth, long *fd_out)
 {
     long fd = sys_openat(m->path, O_RDONLY | O_CLOEXEC);
-    if (sys_failed(fd))
-        return fail(m->path, errno_text(-fd), (const char *)0, (depth == 0 && fd == -ENOENT) ? 127 : 126);
-    if (sys_access(m->path, X_OK) != 0) {
+    long error = sys_failed(fd) ? -fd : (sys_access(m->path, X_OK) != 0 ? EACCES : 0);
+    if (error && !sys_failed(fd))
         sys_close(fd);
-        return fail(m->path, errno_text(EACCES), (const char *)0, 126);
+    if (error && depth > 0) {
+        /* As a shell says it: the script is what was run, its interpreter what is wrong. */
+        struct line l = {.len = 0};
+        line_str(&l, m->path);
+        line_str(&l, ": ");
+        line_str(&l, errno_text(error));
+        l.buf[l.len] = '\0';
+        return fail(m->script, "bad interpreter", l.buf, 126);
     }
+    if (error)
+        return fail(m->path, errno_text(error), (const char *)0, error == ENOENT ? 127 : 126);
     *fd_out = fd;
     return -1;
 }
@@ -213,10 +243,13 @@ int run_program(struct mini *m)
     const char *name = m->args[0];
     m->path = name;
     if (!has_slash(name)) {
-        m->path = search_path(m, name);
+        long error;
+        m->path = search_path(m, name, &error);
         if (!m->path)
-            return fail(name, "command not found", (const char *)0, 127);
+            return error == EACCES ? fail(name, errno_text(EACCES), (const char *)0, 126)
+                                   : fail(name, "command not found", (const char *)0, 127);
     }
+    m->exec_path = m->path;
     if (m->argv0)
         m->args[0] = (char *)m->argv0;
     uint64_t t0 = monotonic_ns();
@@ -225,7 +258,7 @@ int run_program(struct mini *m)
         int rc = open_program(m, depth, &fd);
         if (rc >= 0)
             return rc;
-        char *head = mini_alloc(SCRIPT_HEAD);
+        char *head = mini_alloc(SCRIPT_HEAD + 1);
         long got = head ? sys_pread(fd, head, SCRIPT_HEAD, 0) : -12;
         if (sys_failed(got)) {
             sys_close(fd);
@@ -236,7 +269,7 @@ int run_program(struct mini *m)
         sys_close(fd);
         if (depth == MAX_SCRIPT_DEPTH)
             return fail(m->path, errno_text(ELOOP), (const char *)0, 126);
-        if ((rc = expand_script(m, head, got)) >= 0)
+        if ((rc = expand_script(m, head)) >= 0)
             return rc;
     }
     struct elfldr_load_opts opts = {0};

@@ -125,7 +125,7 @@ static int build_block(struct mini *m, struct block *b)
         nenv++;
     for (int i = 0; i < m->nargs; i++)
         strings += cstr_len(m->args[i]) + 1;
-    size_t path_len = cstr_len(m->path) + 1;
+    size_t path_len = cstr_len(m->exec_path) + 1;
     strings += path_len;
     size_t nauxv = count_auxv(m->auxv) + 6 + 1;
     size_t words = 1 + (size_t)m->nargs + 1 + nenv + 1 + 2 * nauxv;
@@ -152,7 +152,7 @@ static int build_block(struct mini *m, struct block *b)
     for (size_t i = 0; i < nenv; i++)
         *w++ = (uint64_t)(uintptr_t)m->envp[i];
     *w++ = 0;
-    __builtin_memcpy(s, m->path, path_len);
+    __builtin_memcpy(s, m->exec_path, path_len);
     b->execfn = s_dest;
 
     struct elfldr_info prog, interp;
@@ -221,8 +221,8 @@ static void fill_mm_map(const struct mini *m, const struct block *b, struct prct
  * change while the old executable is still mapped), so the transfer code makes that call. */
 static uint64_t prepare_process(struct mini *m, struct block *b, struct prctl_mm_map *map)
 {
-    const char *base = m->path;
-    for (const char *p = m->path; *p; p++)
+    const char *base = m->exec_path;
+    for (const char *p = m->exec_path; *p; p++)
         if (*p == '/')
             base = p + 1;
     sys_prctl(PR_SET_NAME, (long)base, 0, 0);
