@@ -99,10 +99,13 @@ static int finish_load(struct elfldr_obj *obj, const struct source *src, uintptr
     if ((rc = validate_phdrs(obj, src->size, err)) || (rc = read_interp(obj, src, err)) ||
         (rc = map_image(obj, src, hint, err)))
         return rc;
-    if ((rc = decode_dynamic(obj, err)) || (rc = prepare_symbols(obj, err)) || (rc = prepare_versions(obj, err)))
+    if ((rc = decode_dynamic(obj, err)) || (rc = prepare_symbols(obj, err)))
         return rc;
+    /* A mapped-only object is relocated by someone else: its version table would go unused. */
     if (obj->flags & ELFLDR_LOAD_MAP_ONLY)
         return 0;
+    if ((rc = prepare_versions(obj, err)))
+        return rc;
     if ((rc = relocate(obj, err)))
         return rc;
     if (obj->flags & ELFLDR_LOAD_DEFER_INIT)

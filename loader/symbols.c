@@ -416,6 +416,8 @@ int elfldr_lookup(const struct elfldr_obj *obj, const char *name, const char *ve
 {
     if (!obj || !name)
         return ELFLDR_E_INVAL;
+    if (version && (obj->flags & ELFLDR_LOAD_MAP_ONLY))
+        return ELFLDR_E_NOT_FOUND; /* no version table was built */
     struct sym_query q;
     const struct elfldr_sym *found;
     sym_query_init(&q, name, version);

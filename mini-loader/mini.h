@@ -25,6 +25,7 @@ struct mini {
     struct elfldr_obj *program, *interp;
     long program_fd;
     uint64_t load_ns;
+    size_t metadata_used; /* of the core's metadata buffer (run.c) */
 };
 
 int run_program(struct mini *m);

@@ -11,6 +11,36 @@
 #define PAGE 4096
 #define MAX_PATH 4096
 
+/* elfldr's metadata for the two objects: from a buffer in mini-loader's bss, never given back (it
+ * goes when mini-loader unmaps itself), so that a start costs no system call for it. */
+static unsigned char metadata[128 * 1024] __attribute__((aligned(16)));
+
+static void *metadata_alloc(void *ctx, size_t size)
+{
+    size_t *used = ctx;
+    size = (size + 15) & ~(size_t)15;
+    if (size > sizeof(metadata) - *used)
+        return (void *)0;
+    void *p = metadata + *used;
+    *used += size;
+    return p;
+}
+
+static void metadata_free(void *ctx, void *ptr, size_t size)
+{
+    (void)ctx;
+    (void)ptr;
+    (void)size;
+}
+
+static void mini_ops(struct mini *m, struct elfldr_ops *ops)
+{
+    elfldr_linux_ops(ops);
+    ops->ctx = &m->metadata_used;
+    ops->alloc = metadata_alloc;
+    ops->free = metadata_free;
+}
+
 void *mini_alloc(size_t size)
 {
     long r = sys_mmap(0, size, 3, 0x22 /* MAP_PRIVATE|MAP_ANONYMOUS */, -1, 0);
@@ -219,7 +249,10 @@ static int load_interp(struct mini *m, const char *interp_path)
         l.buf[l.len] = '\0';
         return fail(m->path, errno_text(-fd), l.buf, 126);
     }
+    struct elfldr_ops ops;
+    mini_ops(m, &ops);
     struct elfldr_load_opts opts = {0};
+    opts.ops = &ops;
     opts.flags = ELFLDR_LOAD_MAP_ONLY;
     struct elfldr_error err;
     int rc = elfldr_load_handle(fd, interp_path, &opts, &m->interp, &err);
@@ -252,14 +285,17 @@ int run_program(struct mini *m)
     m->exec_path = m->path;
     if (m->argv0)
         m->args[0] = (char *)m->argv0;
-    uint64_t t0 = monotonic_ns();
+    uint64_t t0 = m->verbose ? monotonic_ns() : 0;
     long fd = -1;
+    /* One line buffer a level: the arguments of every #! line stay in use until the stack is built. */
+    char heads[MAX_SCRIPT_DEPTH + 1][SCRIPT_HEAD + 1];
     for (int depth = 0;; depth++) {
         int rc = open_program(m, depth, &fd);
         if (rc >= 0)
             return rc;
-        char *head = mini_alloc(SCRIPT_HEAD + 1);
-        long got = head ? sys_pread(fd, head, SCRIPT_HEAD, 0) : -12;
+        char *head = heads[depth];
+        __builtin_memset(head, 0, SCRIPT_HEAD + 1);
+        long got = sys_pread(fd, head, SCRIPT_HEAD, 0);
         if (sys_failed(got)) {
             sys_close(fd);
             return fail(m->path, errno_text(-got), (const char *)0, 126);
@@ -272,7 +308,10 @@ int run_program(struct mini *m)
         if ((rc = expand_script(m, head)) >= 0)
             return rc;
     }
+    struct elfldr_ops ops;
+    mini_ops(m, &ops);
     struct elfldr_load_opts opts = {0};
+    opts.ops = &ops;
     opts.flags = ELFLDR_LOAD_MAP_ONLY;
     struct elfldr_error err;
     int rc = elfldr_load_handle(fd, m->path, &opts, &m->program, &err);
@@ -285,6 +324,7 @@ int run_program(struct mini *m)
     elfldr_get_info(m->program, &info);
     if (info.interp && (rc = load_interp(m, info.interp)) >= 0)
         return rc;
-    m->load_ns = monotonic_ns() - t0;
+    if (m->verbose)
+        m->load_ns = monotonic_ns() - t0;
     return start_program(m);
 }

@@ -30,6 +30,8 @@ extern const char elfldr_transfer_end[] __attribute__((visibility("hidden")));
 static uintptr_t round_up(uintptr_t v, uintptr_t a) { return (v + a - 1) & ~(a - 1); }
 
 struct block {
+    unsigned char *region; /* code page, transfer page, then buf */
+    size_t region_size;
     unsigned char *buf; /* built here, copied to dest */
     uintptr_t dest;     /* its final address: the program's stack pointer */
     size_t size;
@@ -131,9 +133,13 @@ static int build_block(struct mini *m, struct block *b)
     size_t words = 1 + (size_t)m->nargs + 1 + nenv + 1 + 2 * nauxv;
     b->size = round_up(words * 8 + strings, 16);
     b->dest = ((uintptr_t)m->orig_sp - b->size) & ~(uintptr_t)15;
-    b->buf = mini_alloc(b->size);
-    if (!b->buf)
+    /* One mapping for the whole hand-over: the transfer code's page, the page of its argument and
+     * the mm map, then the block. None of it may lie in mini-loader's image, which goes first. */
+    b->region_size = 2 * PAGE + round_up(b->size, PAGE);
+    b->region = mini_alloc(b->region_size);
+    if (!b->region)
         return fail(m->path, "cannot execute", "out of memory for the stack", 126);
+    b->buf = b->region + 2 * PAGE;
 
     uint64_t *w = (uint64_t *)b->buf;
     char *s = (char *)b->buf + words * 8;
@@ -265,15 +271,14 @@ int start_program(struct mini *m)
         line_str(&l, " us\n");
         line_flush(&l, 2);
     }
-    /* The transfer code, its argument and the mm map live outside mini-loader's image. */
-    struct transfer *t = mini_alloc(PAGE);
-    size_t code_size = (size_t)(elfldr_transfer_end - elfldr_transfer_start);
-    unsigned char *code = mini_alloc(round_up(code_size, PAGE));
-    if (!t || !code)
-        return fail(m->path, "cannot execute", "out of memory for the hand-over", 126);
+    unsigned char *code = b.region;
+    struct transfer *t = (struct transfer *)(b.region + PAGE);
     struct prctl_mm_map *map = (struct prctl_mm_map *)(t + 1);
+    size_t code_size = (size_t)(elfldr_transfer_end - elfldr_transfer_start);
+    if (code_size > PAGE)
+        return fail(m->path, "cannot execute", "the hand-over code is larger than a page", 126);
     __builtin_memcpy(code, elfldr_transfer_start, code_size);
-    if (sys_mprotect((uintptr_t)code, round_up(code_size, PAGE), 5 /* r-x */) != 0)
+    if (sys_mprotect((uintptr_t)code, PAGE, 5 /* r-x */) != 0)
         return fail(m->path, "cannot execute", "cannot make the hand-over code executable", 126);
     uintptr_t image = (uintptr_t)__ehdr_start & ~(uintptr_t)(PAGE - 1);
     t->unmap_addr = image;

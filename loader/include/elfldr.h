@@ -259,7 +259,8 @@ struct elfldr_hooks {
 
 /* Load flags. */
 #define ELFLDR_LOAD_MAP_ONLY 0x1   /* map and decode only: no relocation, no RELRO, no constructors
-                                      (an executable whose interpreter does the rest) */
+                                      (an executable whose interpreter does the rest); lookups by
+                                      version find nothing in such an object */
 #define ELFLDR_LOAD_DEFER_INIT 0x2 /* relocate, but run no constructors until elfldr_run_init */
 #define ELFLDR_LOAD_NO_FILE_MAP 0x4 /* read the file into anonymous pages rather than mapping it */
 
