@@ -293,6 +293,8 @@ int start_program(struct mini *m)
         elfldr_get_info(m->interp, &interp);
     t->entry = m->interp ? interp.entry : prog.entry;
     t->exe_fd = t->mm_map ? m->program_fd : -1;
+    t->release_addr = (uint64_t)(uintptr_t)(b.region + PAGE);
+    t->release_size = b.region_size - PAGE;
     if (!t->mm_map)
         sys_close(m->program_fd);
     ((void (*)(struct transfer *))(uintptr_t)code)(t);

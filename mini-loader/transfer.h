@@ -13,9 +13,10 @@ struct transfer {
     uint64_t entry;
     int64_t exe_fd;                  /* closed after prctl; -1: none */
     int64_t prctl_result;
+    uint64_t release_addr, release_size; /* this struct's page and the block: unmapped last */
 };
 
-_Static_assert(sizeof(struct transfer) == 80, "arch_start.h reads fixed offsets");
+_Static_assert(sizeof(struct transfer) == 96, "arch_start.h reads fixed offsets");
 
 /* linux/prctl.h's struct prctl_mm_map. */
 struct prctl_mm_map {

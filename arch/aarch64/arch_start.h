@@ -50,8 +50,12 @@
     "  sub x2, x2, #1\n"                                                                                    \
     "  b 3b\n"                                                                                              \
     "4:\n"                                                                                                  \
-    "  mov sp, x3\n"                                                                                        \
     "  ldr x16, [x19, #56]\n"                                                                               \
+    "  ldr x0, [x19, #80]\n"      /* munmap(argument page and block) */                                    \
+    "  ldr x1, [x19, #88]\n"                                                                                \
+    "  mov x8, #215\n"                                                                                      \
+    "  svc #0\n"                                                                                            \
+    "  mov sp, x3\n"                                                                                        \
     "  mov x0, #0\n"                                                                                        \
     "  mov x1, #0\n"                                                                                        \
     "  mov x19, #0\n"                                                                                       \

@@ -54,8 +54,12 @@
     "  addi a2, a2, -1\n"                                                                                   \
     "  j 3b\n"                                                                                              \
     "4:\n"                                                                                                  \
-    "  mv sp, a3\n"                                                                                         \
     "  ld t0, 56(s1)\n"                                                                                     \
+    "  ld a0, 80(s1)\n"           /* munmap(argument page and block) */                                    \
+    "  ld a1, 88(s1)\n"                                                                                     \
+    "  li a7, 215\n"                                                                                        \
+    "  ecall\n"                                                                                             \
+    "  mv sp, a3\n"                                                                                         \
     "  li a0, 0\n"                                                                                          \
     "  li s1, 0\n"                                                                                          \
     "  li ra, 0\n"                                                                                          \

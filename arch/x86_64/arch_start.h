@@ -9,7 +9,7 @@
  * unmap mini-loader's own image. Its one argument (%rdi) is a struct transfer (mini-loader/transfer.h)
  * that also lies outside the image. It unmaps the image, optionally calls prctl(PR_SET_MM,
  * PR_SET_MM_MAP) and closes the descriptor the map names, copies the new stack block to its place,
- * sets %rsp and jumps to the entry with %rdx = 0 (no function for atexit), as the ABI asks.
+ * unmaps its argument and the block's source, sets %rsp and jumps to the entry with %rdx = 0 (no function for atexit), as the ABI asks.
  */
 #ifndef ELFLDR_ARCH_START_H
 #define ELFLDR_ARCH_START_H
@@ -54,8 +54,16 @@
     "  mov 40(%rbx), %rcx\n"                                                                                \
     "  cld\n"                                                                                               \
     "  rep movsb\n"                                                                                         \
-    "  mov 48(%rbx), %rsp\n"                                                                                \
-    "  mov 56(%rbx), %rax\n"                                                                                \
+    "  mov 48(%rbx), %r12\n"                                                                                \
+    "  mov 56(%rbx), %r13\n"                                                                                \
+    "  mov $11, %eax\n"           /* munmap(argument page and block): only this code's page stays */    \
+    "  mov 80(%rbx), %rdi\n"                                                                                \
+    "  mov 88(%rbx), %rsi\n"                                                                                \
+    "  syscall\n"                                                                                           \
+    "  mov %r12, %rsp\n"                                                                                    \
+    "  mov %r13, %rax\n"                                                                                    \
+    "  xor %r12d, %r12d\n"                                                                                  \
+    "  xor %r13d, %r13d\n"                                                                                  \
     "  xor %ebx, %ebx\n"                                                                                    \
     "  xor %ecx, %ecx\n"                                                                                    \
     "  xor %edx, %edx\n"                                                                                    \
