@@ -114,7 +114,12 @@ struct source {
     const unsigned char *bytes; /* a buffer, or NULL for a file */
     intptr_t handle;
     uint64_t size;
+    /* A file's first bytes, read once: the ELF header, the program headers and PT_INTERP usually lie
+     * there, and each read is a system call. */
+    const unsigned char *head;
+    size_t head_size;
 };
+#define SOURCE_HEAD 1024
 int map_image(struct elfldr_obj *obj, const struct source *src, uintptr_t hint, struct elfldr_error *err);
 void unmap_image(struct elfldr_obj *obj);
 int protect_relro(struct elfldr_obj *obj, struct elfldr_error *err);

@@ -29,6 +29,10 @@ static int read_source(const struct elfldr_ops *ops, const struct source *src, u
         __builtin_memcpy(buf, src->bytes + offset, size);
         return 0;
     }
+    if (offset <= src->head_size && src->head_size - offset >= size) {
+        __builtin_memcpy(buf, src->head + offset, size);
+        return 0;
+    }
     int rc = ops->read(ops->ctx, src->handle, offset, buf, size);
     if (rc)
         return set_error(err, ELFLDR_E_IO, "%s: cannot read %u bytes at %x (errno %d)", what, U(size), offset,
@@ -113,7 +117,7 @@ static int finish_load(struct elfldr_obj *obj, const struct source *src, uintptr
     return run_constructors(obj, err);
 }
 
-static int load(const struct source *src, const char *name, const struct elfldr_load_opts *opts,
+static int load(const struct source *file, const char *name, const struct elfldr_load_opts *opts,
                 struct elfldr_obj **out, struct elfldr_error *err)
 {
     struct elf64_ehdr eh;
@@ -122,6 +126,17 @@ static int load(const struct source *src, const char *name, const struct elfldr_
     if (!ops) {
         elfldr_linux_ops(&linux_ops);
         ops = &linux_ops;
+    }
+    struct source cached = *file;
+    const struct source *src = &cached;
+    unsigned char head[SOURCE_HEAD];
+    if (!file->bytes) {
+        size_t n = file->size < sizeof(head) ? (size_t)file->size : sizeof(head);
+        int rc = read_source(ops, file, 0, head, n, "ELF header", err);
+        if (rc)
+            return rc;
+        cached.head = head;
+        cached.head_size = n;
     }
     /* A file shorter than an ELF header is "not ELF" unless what it has starts like one. */
     if (src->size < sizeof(eh)) {
@@ -183,7 +198,7 @@ int elfldr_load_mem(const void *image, size_t size, const char *name, const stru
         return rc;
     if (!image)
         return set_error(err, ELFLDR_E_INVAL, "no image");
-    struct source src = {image, -1, size};
+    struct source src = {image, -1, size, NULL, 0};
     return load(&src, name ? name : "(memory)", opts, out, err);
 }
 
@@ -202,7 +217,7 @@ int elfldr_load_handle(intptr_t handle, const char *name, const struct elfldr_lo
     }
     if (!ops->read || !ops->file_size)
         return set_error(err, ELFLDR_E_INVAL, "the platform table cannot read files");
-    struct source src = {NULL, handle, 0};
+    struct source src = {NULL, handle, 0, NULL, 0};
     if ((rc = ops->file_size(ops->ctx, handle, &src.size)))
         return set_error(err, ELFLDR_E_IO, "%s: cannot find the file's size (errno %d)", name ? name : "(file)",
                          (int64_t)-rc);
