@@ -265,8 +265,18 @@ const char *image_sym_name(struct image *img, size_t index)
     return strtab + name;
 }
 
+/* The symbol of an absolute relocation: victim_counter's where there is one (the entries that check
+ * messages name it), else the first; the link editor orders the relocations differently per arch. */
 size_t image_target_symbol(struct image *img)
 {
+    size_t count;
+    Elf64_Rela *rela = image_rela(img, &count);
+    for (size_t i = 0; i < count; i++) {
+        size_t sym = ELF64_R_SYM(rela[i].r_info);
+        if (ELF64_R_TYPE(rela[i].r_info) == HOST_R_ABS64 && sym != 0 &&
+            strcmp(image_sym_name(img, sym), "victim_counter") == 0)
+            return sym;
+    }
     return ELF64_R_SYM(image_need_rela(img, HOST_R_ABS64, true)->r_info);
 }
 
