@@ -89,6 +89,7 @@ struct elfldr_obj {
     struct version *versions; /* separately allocated, indexed by DT_VERSYM values */
     size_t nversions;
 
+    bool relocated;
     bool initialised; /* constructors ran: destructors are owed */
 
     /* Constructors' arguments and IFUNC resolvers' arguments. */

@@ -110,8 +110,11 @@ static int finish_load(struct elfldr_obj *obj, const struct source *src, uintptr
         return 0;
     if ((rc = prepare_versions(obj, err)))
         return rc;
+    if (obj->flags & ELFLDR_LOAD_DEFER_RELOC)
+        return 0;
     if ((rc = relocate(obj, err)))
         return rc;
+    obj->relocated = true;
     if (obj->flags & ELFLDR_LOAD_DEFER_INIT)
         return 0;
     return run_constructors(obj, err);
@@ -250,12 +253,32 @@ int elfldr_load_path(const char *path, const struct elfldr_load_opts *opts, stru
     return rc;
 }
 
+int elfldr_relocate(struct elfldr_obj *obj, struct elfldr_obj *const *scope, size_t scope_len,
+                    struct elfldr_error *err)
+{
+    if (!obj)
+        return set_error(err, ELFLDR_E_INVAL, "no object");
+    if (obj->relocated || (obj->flags & ELFLDR_LOAD_MAP_ONLY))
+        return set_error(err, ELFLDR_E_INVAL, "%s: already relocated, or loaded map-only", obj->name);
+    obj->scope = scope;
+    obj->scope_len = scope ? scope_len : 0;
+    int rc = relocate(obj, err);
+    /* The scope is the caller's array: it is not kept past this call. */
+    obj->scope = NULL;
+    obj->scope_len = 0;
+    if (rc == 0)
+        obj->relocated = true;
+    return rc;
+}
+
 int elfldr_run_init(struct elfldr_obj *obj, struct elfldr_error *err)
 {
     if (!obj)
         return set_error(err, ELFLDR_E_INVAL, "no object");
     if (obj->initialised || (obj->flags & ELFLDR_LOAD_MAP_ONLY))
         return 0;
+    if (!obj->relocated)
+        return set_error(err, ELFLDR_E_INVAL, "%s: constructors before relocation", obj->name);
     obj->flags &= ~(unsigned)ELFLDR_LOAD_DEFER_INIT;
     return run_constructors(obj, err);
 }

@@ -7,6 +7,7 @@
 #include <elfldr.h>
 
 #define ARCH_NAME "aarch64"
+#define ARCH_MULTIARCH "aarch64-linux-gnu" /* Debian's multiarch directory name */
 #define ARCH_MACHINE 183 /* EM_AARCH64 */
 #define ARCH_R_RELATIVE 1027
 #define ARCH_TLS_BELOW_TP 0 /* TLS variant I: the blocks lie above the thread pointer */

@@ -7,6 +7,7 @@
 #include <elfldr.h>
 
 #define ARCH_NAME "riscv64"
+#define ARCH_MULTIARCH "riscv64-linux-gnu" /* Debian's multiarch directory name */
 #define ARCH_MACHINE 243 /* EM_RISCV */
 #define ARCH_R_RELATIVE 3
 #define ARCH_TLS_BELOW_TP 0 /* TLS variant I: the blocks lie above the thread pointer */

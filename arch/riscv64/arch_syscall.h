@@ -13,6 +13,8 @@
 #define SYS_write 64
 #define SYS_pread64 67
 #define SYS_exit 93
+#define SYS_gettid 178
+#define SYS_sched_yield 124
 #define SYS_exit_group 94
 #define SYS_munmap 215
 #define SYS_mmap 222

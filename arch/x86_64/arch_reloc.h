@@ -6,6 +6,7 @@
 #include <elfldr.h>
 
 #define ARCH_NAME "x86_64"
+#define ARCH_MULTIARCH "x86_64-linux-gnu" /* Debian's multiarch directory name */
 #define ARCH_MACHINE 62 /* EM_X86_64 */
 #define ARCH_R_RELATIVE 8
 #define ARCH_TLS_BELOW_TP 1 /* TLS variant II: the blocks lie below the thread pointer */

@@ -15,6 +15,8 @@
 #define SYS_munmap 11
 #define SYS_pread64 17
 #define SYS_exit 60
+#define SYS_gettid 186
+#define SYS_sched_yield 24
 #define SYS_exit_group 231
 #define SYS_openat 257
 

@@ -263,6 +263,8 @@ struct elfldr_hooks {
                                       version find nothing in such an object */
 #define ELFLDR_LOAD_DEFER_INIT 0x2 /* relocate, but run no constructors until elfldr_run_init */
 #define ELFLDR_LOAD_NO_FILE_MAP 0x4 /* read the file into anonymous pages rather than mapping it */
+#define ELFLDR_LOAD_DEFER_RELOC 0x8 /* map, decode and check, but relocate only at elfldr_relocate
+                                       (and run constructors only at elfldr_run_init after it) */
 
 struct elfldr_load_opts {
     const struct elfldr_ops *ops;     /* NULL: elfldr_linux_ops */
@@ -290,7 +292,14 @@ int elfldr_load_handle(intptr_t handle, const char *name, const struct elfldr_lo
 int elfldr_load_mem(const void *image, size_t size, const char *name, const struct elfldr_load_opts *opts,
                     struct elfldr_obj **out, struct elfldr_error *err);
 
-/* Run the constructors of an object loaded with ELFLDR_LOAD_DEFER_INIT (once; later calls do nothing). */
+/* Relocate an object loaded with ELFLDR_LOAD_DEFER_RELOC, searching `scope` (in order, then the object
+ * itself; itself first with DT_SYMBOLIC) for its symbols, then apply RELRO. Once; the scope array is
+ * not kept. What a dependency loader uses: map a whole tree first, then relocate it. */
+int elfldr_relocate(struct elfldr_obj *obj, struct elfldr_obj *const *scope, size_t scope_len,
+                    struct elfldr_error *err);
+
+/* Run the constructors of an object loaded with ELFLDR_LOAD_DEFER_INIT or DEFER_RELOC (once; later calls
+ * do nothing). */
 int elfldr_run_init(struct elfldr_obj *obj, struct elfldr_error *err);
 
 /* Run the destructors (if constructors ran), unmap the image and free every allocation. */
@@ -333,6 +342,90 @@ void *elfldr_vsym(const struct elfldr_obj *obj, const char *name, const char *ve
 /* The same with a full answer: 0, ELFLDR_E_NOT_FOUND, or an error for a malformed table. */
 int elfldr_lookup(const struct elfldr_obj *obj, const char *name, const char *version, uintptr_t *addr,
                   const struct elfldr_sym **sym);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* A dlopen the caller controls: namespaces                                                         */
+/* ------------------------------------------------------------------------------------------------ */
+
+/*
+ * A namespace owns the libraries loaded into it and shares nothing with another. Each dlopen loads a
+ * library and its DT_NEEDED tree breadth-first (each once, by soname or path), maps the whole tree,
+ * relocates it (dependencies first) with glibc's scope (the namespace's global scope, then the
+ * library's own tree; with RTLD_DEEPBIND the tree first), then runs constructors, dependencies first.
+ *
+ * A name without a slash is searched for in: the requesting object's DT_RPATH (when it has no
+ * DT_RUNPATH), the namespace's search path, its DT_RUNPATH, then the system directories (by default
+ * /lib/<multiarch>, /usr/lib/<multiarch>, /lib, /usr/lib). $ORIGIN, $LIB and $PLATFORM are expanded.
+ *
+ * Sharing the host: unless the namespace is isolated, a DT_NEEDED naming one of `host_sonames` (by
+ * default glibc's own libraries: libc.so.6, libm.so.6, ld-linux, ...) is not loaded; the symbols it
+ * would have given must come from the resolve hook (a hosted caller answers with dlsym).
+ *
+ * Every call takes the namespace's lock: a namespace may be used from several threads at once, and
+ * a constructor may call back into it from the same thread.
+ */
+struct elfldr_ns;
+
+#define ELFLDR_RTLD_LAZY 0x00001 /* accepted; binding is done at load time for now, as with RTLD_NOW */
+#define ELFLDR_RTLD_NOW 0x00002
+#define ELFLDR_RTLD_NOLOAD 0x00004   /* only a library already loaded: count a reference, load nothing */
+#define ELFLDR_RTLD_DEEPBIND 0x00008 /* the library's own tree before the global scope */
+#define ELFLDR_RTLD_GLOBAL 0x00100   /* its tree joins the namespace's global scope */
+#define ELFLDR_RTLD_LOCAL 0
+#define ELFLDR_RTLD_NODELETE 0x01000 /* never unloaded, whatever dlclose says */
+
+struct elfldr_ns_config {
+    const struct elfldr_ops *ops;     /* NULL: elfldr_linux_ops */
+    const struct elfldr_hooks *hooks; /* given to every object the namespace loads */
+    /* Arrays the caller keeps alive as long as the namespace. */
+    const char *const *search_path;   /* the namespace's own directories */
+    size_t search_path_len;
+    const char *const *system_path;   /* NULL: the defaults above */
+    size_t system_path_len;
+    const char *const *host_sonames;  /* NULL: glibc's libraries */
+    size_t host_sonames_len;
+    bool isolated;                    /* load every dependency; share nothing with the host */
+    const char *lib;                  /* $LIB (NULL: "lib/<multiarch>") */
+    const char *platform;             /* $PLATFORM (NULL: the architecture's name) */
+    /* Identifies the calling thread for the namespace's lock; NULL: gettid with the Linux table,
+     * otherwise one thread is assumed. */
+    uintptr_t (*thread_id)(void);
+};
+
+struct elfldr_dl_info {
+    const char *dli_fname; /* the object's path or name */
+    void *dli_fbase;       /* its load bias */
+    const char *dli_sname; /* the nearest symbol at or below the address, or NULL */
+    void *dli_saddr;
+};
+
+struct elfldr_phdr_info {
+    uintptr_t dlpi_addr; /* load bias */
+    const char *dlpi_name;
+    const struct elfldr_phdr *dlpi_phdr;
+    uint16_t dlpi_phnum;
+};
+
+/* NULL on failure (no memory, or a bad table). */
+struct elfldr_ns *elfldr_ns_new(const struct elfldr_ns_config *cfg);
+/* Unloads every library left (NODELETE ones too), destructors first, then frees the namespace. */
+void elfldr_ns_free(struct elfldr_ns *ns);
+/* A handle, or NULL with the reason in elfldr_dlerror. Flags: ELFLDR_RTLD_*. */
+void *elfldr_dlopen(struct elfldr_ns *ns, const char *path, int flags);
+/* The same from an image in memory (copied); its dependencies are searched for as above. */
+void *elfldr_dlopen_mem(struct elfldr_ns *ns, const char *name, const void *image, size_t size, int flags);
+/* Searches the library, then its dependencies breadth-first. */
+void *elfldr_dlsym(void *handle, const char *symbol);
+void *elfldr_dlvsym(void *handle, const char *symbol, const char *version);
+/* 0 when the address lies in a library of the namespace (info filled), -1 otherwise. */
+int elfldr_dladdr(struct elfldr_ns *ns, const void *addr, struct elfldr_dl_info *info);
+/* Calls cb for each library in load order until it returns non-zero; returns that value, or 0. */
+int elfldr_dl_iterate_phdr(struct elfldr_ns *ns, int (*cb)(const struct elfldr_phdr_info *, void *), void *data);
+/* Drops a reference; the last one runs the destructors and unmaps the library, then drops its
+ * dependencies. 0, or -1 with the reason in elfldr_dlerror. */
+int elfldr_dlclose(void *handle);
+/* The last error of the namespace as a message, or NULL; reading it clears it. */
+const char *elfldr_dlerror(struct elfldr_ns *ns);
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Self relocation                                                                                  */

@@ -1,0 +1,763 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Namespaces: a dlopen the caller controls, over the core. A dlopen maps the library and its DT_NEEDED
+ * tree breadth-first with ELFLDR_LOAD_DEFER_RELOC, then relocates the new objects dependencies first
+ * with glibc's scope, then runs their constructors in the same order. A failure anywhere unloads every
+ * object this call loaded and gives back every reference it took.
+ */
+#include "arch_syscall.h"
+#include "internal.h"
+
+#define U(x) ((uint64_t)(x))
+#define MAX_PATH 4096
+#define HANDLE_MAGIC 0x656c66646c68ULL /* "elfdlh": a handle, not any pointer */
+
+struct handle {
+    uint64_t magic;
+    struct elfldr_ns *ns;
+    struct elfldr_obj *obj;
+    const char *name;    /* the path it was loaded from, or the image's name (in this allocation) */
+    const char *soname;  /* DT_SONAME, or NULL */
+    size_t alloc_size;
+    unsigned refcount;
+    bool global, nodelete;
+    struct handle **deps; /* direct dependencies; each holds one reference */
+    size_t ndeps;
+    struct handle **search; /* itself, then its tree breadth-first: dlsym's order */
+    size_t nsearch;
+    struct handle *prev, *next;
+};
+
+struct elfldr_ns {
+    struct elfldr_ops ops;
+    struct elfldr_hooks hooks;
+    bool has_hooks, linux_tid;
+    struct elfldr_ns_config cfg;
+    struct handle *first, *last;
+    int lock;
+    uintptr_t owner;
+    unsigned depth;
+    bool has_error;
+    struct elfldr_error err;
+};
+
+/* What one dlopen builds: its new handles in load order, and a path buffer. */
+struct session {
+    struct elfldr_ns *ns;
+    struct handle **added;
+    size_t nadded, cap;
+    char *path;
+    struct elfldr_error *err;
+};
+
+/* Lists as NUL-separated strings ending in an empty one: plain bytes, nothing to relocate. */
+static const char default_host_sonames[] =
+    "libc.so.6\0libm.so.6\0libdl.so.2\0libpthread.so.0\0librt.so.1\0libutil.so.1\0libresolv.so.2\0"
+    "ld-linux-x86-64.so.2\0ld-linux-aarch64.so.1\0ld-linux-riscv64-lp64d.so.1\0";
+static const char system_dirs[] = "/lib/" ARCH_MULTIARCH "\0/usr/lib/" ARCH_MULTIARCH "\0/lib\0/usr/lib\0";
+
+/* ---- the lock: recursive, so that a constructor may call back into its namespace -------------- */
+
+static uintptr_t current_thread(const struct elfldr_ns *ns)
+{
+    if (ns->cfg.thread_id)
+        return ns->cfg.thread_id();
+    if (ns->linux_tid)
+        return (uintptr_t)arch_syscall3(SYS_gettid, 0, 0, 0);
+    return 1;
+}
+
+static void ns_lock(struct elfldr_ns *ns)
+{
+    uintptr_t me = current_thread(ns);
+    if (__atomic_load_n(&ns->owner, __ATOMIC_ACQUIRE) == me) {
+        ns->depth++;
+        return;
+    }
+    while (__atomic_exchange_n(&ns->lock, 1, __ATOMIC_ACQUIRE)) {
+        if (ns->linux_tid)
+            arch_syscall3(SYS_sched_yield, 0, 0, 0);
+    }
+    __atomic_store_n(&ns->owner, me, __ATOMIC_RELEASE);
+    ns->depth = 1;
+}
+
+static void ns_unlock(struct elfldr_ns *ns)
+{
+    if (--ns->depth)
+        return;
+    __atomic_store_n(&ns->owner, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&ns->lock, 0, __ATOMIC_RELEASE);
+}
+
+/* ---- small helpers ----------------------------------------------------------------------------- */
+
+static bool has_slash(const char *s)
+{
+    for (; *s; s++)
+        if (*s == '/')
+            return true;
+    return false;
+}
+
+static void *ns_alloc(struct elfldr_ns *ns, size_t size) { return ns->ops.alloc(ns->ops.ctx, size); }
+static void ns_free_mem(struct elfldr_ns *ns, void *p, size_t size)
+{
+    if (p)
+        ns->ops.free(ns->ops.ctx, p, size);
+}
+
+/* Append to a growing array of handles. */
+static bool push(struct elfldr_ns *ns, struct handle ***array, size_t *n, size_t *cap, struct handle *h)
+{
+    if (*n == *cap) {
+        size_t new_cap = *cap ? *cap * 2 : 8;
+        struct handle **grown = ns_alloc(ns, new_cap * sizeof(*grown));
+        if (!grown)
+            return false;
+        if (*n)
+            __builtin_memcpy(grown, *array, *n * sizeof(*grown));
+        ns_free_mem(ns, *array, *cap * sizeof(*grown));
+        *array = grown;
+        *cap = new_cap;
+    }
+    (*array)[(*n)++] = h;
+    return true;
+}
+
+static void record_error(struct elfldr_ns *ns, const struct elfldr_error *err)
+{
+    ns->err = *err;
+    ns->has_error = true;
+}
+
+static void *fail_with(struct elfldr_ns *ns, enum elfldr_err code, const char *what, const char *detail)
+{
+    struct elfldr_error err;
+    set_error(&err, code, "%s: %s", what, detail);
+    record_error(ns, &err);
+    return NULL;
+}
+
+static bool in_list(const char *list, const char *name)
+{
+    for (; *list; list += str_len(list) + 1)
+        if (str_cmp(list, name) == 0)
+            return true;
+    return false;
+}
+
+static bool is_host_soname(const struct elfldr_ns *ns, const char *name)
+{
+    if (ns->cfg.isolated)
+        return false;
+    if (!ns->cfg.host_sonames)
+        return in_list(default_host_sonames, name);
+    for (size_t i = 0; i < ns->cfg.host_sonames_len; i++)
+        if (str_cmp(ns->cfg.host_sonames[i], name) == 0)
+            return true;
+    return false;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *base = path;
+    for (; *path; path++)
+        if (*path == '/')
+            base = path + 1;
+    return base;
+}
+
+/* A library is known by its soname, by the path it was loaded from, and by that path's last part. */
+static struct handle *find_loaded(const struct elfldr_ns *ns, const char *name)
+{
+    bool bare = !has_slash(name);
+    for (struct handle *h = ns->first; h; h = h->next)
+        if ((h->soname && str_cmp(h->soname, name) == 0) || str_cmp(h->name, name) == 0 ||
+            (bare && str_cmp(base_name(h->name), name) == 0))
+            return h;
+    return NULL;
+}
+
+/* ---- handles ----------------------------------------------------------------------------------- */
+
+static struct handle *new_handle(struct elfldr_ns *ns, struct elfldr_obj *obj, const char *name)
+{
+    size_t len = str_len(name);
+    size_t size = sizeof(struct handle) + len + 1;
+    struct handle *h = ns_alloc(ns, size);
+    if (!h)
+        return NULL;
+    __builtin_memset(h, 0, sizeof(*h));
+    char *copy = (char *)(h + 1);
+    __builtin_memcpy(copy, name, len + 1);
+    h->magic = HANDLE_MAGIC;
+    h->ns = ns;
+    h->obj = obj;
+    h->name = copy;
+    h->alloc_size = size;
+    h->refcount = 1;
+    struct elfldr_info info;
+    elfldr_get_info(obj, &info);
+    h->soname = info.soname;
+    h->prev = ns->last;
+    if (ns->last)
+        ns->last->next = h;
+    else
+        ns->first = h;
+    ns->last = h;
+    return h;
+}
+
+/* Unmap one handle's object (destructors first, if its constructors ran) and free the handle; the
+ * references it holds on its dependencies are the caller's to drop. */
+static void destroy_handle(struct elfldr_ns *ns, struct handle *h)
+{
+    struct elfldr_error err;
+    if (h->obj && elfldr_unload(h->obj, &err) != 0)
+        record_error(ns, &err);
+    if (h->prev)
+        h->prev->next = h->next;
+    else
+        ns->first = h->next;
+    if (h->next)
+        h->next->prev = h->prev;
+    else
+        ns->last = h->prev;
+    ns_free_mem(ns, h->deps, h->ndeps * sizeof(*h->deps));
+    ns_free_mem(ns, h->search, h->nsearch * sizeof(*h->search));
+    h->magic = 0;
+    ns_free_mem(ns, h, h->alloc_size);
+}
+
+/* Drop one reference; the last unloads the handle, then drops the references it held. */
+static void release(struct elfldr_ns *ns, struct handle *h)
+{
+    if (--h->refcount > 0 || h->nodelete)
+        return;
+    struct handle **deps = h->deps;
+    size_t ndeps = h->ndeps;
+    h->deps = NULL;
+    h->ndeps = 0;
+    destroy_handle(ns, h);
+    for (size_t i = 0; i < ndeps; i++)
+        release(ns, deps[i]);
+    ns_free_mem(ns, deps, ndeps * sizeof(*deps));
+}
+
+/* ---- finding and loading files ----------------------------------------------------------------- */
+
+/* The length of $WORD or ${WORD} at `p` (after the '$'), or 0 when `p` does not start with it. */
+static size_t token_length(const char *p, const char *end, const char *word)
+{
+    size_t len = str_len(word);
+    bool braced = p < end && *p == '{';
+    const char *at = p + braced;
+    if ((size_t)(end - at) < len + braced || __builtin_memcmp(at, word, len) != 0)
+        return 0;
+    if (braced)
+        return at[len] == '}' ? len + 2 : 0;
+    return len;
+}
+
+/* Copy `dir` (up to `dir_end`) into the path buffer with $ORIGIN, $LIB and $PLATFORM expanded, then
+ * "/" and `name`. False when it does not fit. */
+static bool build_path(struct session *s, const char *dir, const char *dir_end, const char *origin,
+                       const char *name)
+{
+    const struct elfldr_ns *ns = s->ns;
+    size_t n = 0;
+    for (const char *p = dir; p < dir_end;) {
+        const char *value = NULL;
+        size_t skip = 0, origin_len = 0;
+        if (*p == '$') {
+            size_t len;
+            if ((len = token_length(p + 1, dir_end, "ORIGIN"))) {
+                value = origin;
+                const char *slash = NULL;
+                for (const char *o = origin; *o; o++)
+                    if (*o == '/')
+                        slash = o;
+                origin_len = slash ? (size_t)(slash - origin) : 1;
+                if (!slash)
+                    value = ".";
+            } else if ((len = token_length(p + 1, dir_end, "LIB"))) {
+                value = ns->cfg.lib ? ns->cfg.lib : "lib/" ARCH_MULTIARCH;
+            } else if ((len = token_length(p + 1, dir_end, "PLATFORM"))) {
+                value = ns->cfg.platform ? ns->cfg.platform : ARCH_NAME;
+            }
+            skip = 1 + len;
+        }
+        if (!value) {
+            if (n + 1 >= MAX_PATH)
+                return false;
+            s->path[n++] = *p++;
+            continue;
+        }
+        size_t len = origin_len ? origin_len : str_len(value);
+        if (n + len >= MAX_PATH)
+            return false;
+        __builtin_memcpy(s->path + n, value, len);
+        n += len;
+        p += skip;
+    }
+    size_t name_len = str_len(name);
+    if (n + 1 + name_len + 1 > MAX_PATH)
+        return false;
+    if (n && s->path[n - 1] != '/')
+        s->path[n++] = '/';
+    __builtin_memcpy(s->path + n, name, name_len + 1);
+    return true;
+}
+
+static int load_deferred(struct session *s, const char *path, struct elfldr_obj **out)
+{
+    struct elfldr_load_opts opts = {0};
+    opts.ops = &s->ns->ops;
+    opts.hooks = s->ns->has_hooks ? &s->ns->hooks : NULL;
+    opts.flags = ELFLDR_LOAD_DEFER_RELOC;
+    return elfldr_load_path(path, &opts, out, s->err);
+}
+
+/* Try each directory of a colon-separated list. 0 when loaded; ELFLDR_E_OPEN when not found there
+ * (or only for another architecture); any other code is a real failure. */
+static int try_dirs(struct session *s, const char *list, const char *origin, const char *name,
+                    struct elfldr_obj **out)
+{
+    while (list && *list) {
+        const char *end = list;
+        while (*end && *end != ':')
+            end++;
+        if (end > list && build_path(s, list, end, origin, name)) {
+            int rc = load_deferred(s, s->path, out);
+            if (rc != ELFLDR_E_OPEN && rc != ELFLDR_E_MACHINE && rc != ELFLDR_E_CLASS)
+                return rc;
+        }
+        list = *end ? end + 1 : end;
+    }
+    return ELFLDR_E_OPEN;
+}
+
+static int try_array(struct session *s, const char *const *dirs, size_t n, const char *origin, const char *name,
+                     struct elfldr_obj **out)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = try_dirs(s, dirs[i], origin, name, out);
+        if (rc != ELFLDR_E_OPEN)
+            return rc;
+    }
+    return ELFLDR_E_OPEN;
+}
+
+/* glibc's order: DT_RPATH (without DT_RUNPATH), the namespace's path, DT_RUNPATH, the system. */
+static int search(struct session *s, const char *name, const struct handle *requester, struct elfldr_obj **out)
+{
+    const struct elfldr_ns *ns = s->ns;
+    const struct elfldr_obj *robj = requester ? requester->obj : NULL;
+    const char *origin = requester ? requester->name : ".";
+    const char *rpath = robj && robj->dyn.rpath != UINT64_MAX ? string_at(robj, robj->dyn.rpath) : NULL;
+    const char *runpath = robj && robj->dyn.runpath != UINT64_MAX ? string_at(robj, robj->dyn.runpath) : NULL;
+    int rc = ELFLDR_E_OPEN;
+    if (has_slash(name)) {
+        size_t len = str_len(name);
+        if (len >= MAX_PATH)
+            return set_error(s->err, ELFLDR_E_OPEN, "%s: path too long", name);
+        __builtin_memcpy(s->path, name, len + 1);
+        return load_deferred(s, s->path, out);
+    }
+    if (rpath && !runpath && (rc = try_dirs(s, rpath, origin, name, out)) != ELFLDR_E_OPEN)
+        return rc;
+    if ((rc = try_array(s, ns->cfg.search_path, ns->cfg.search_path_len, origin, name, out)) != ELFLDR_E_OPEN)
+        return rc;
+    if (runpath && (rc = try_dirs(s, runpath, origin, name, out)) != ELFLDR_E_OPEN)
+        return rc;
+    if (ns->cfg.system_path) {
+        rc = try_array(s, ns->cfg.system_path, ns->cfg.system_path_len, origin, name, out);
+    } else {
+        for (const char *dir = system_dirs; *dir && rc == ELFLDR_E_OPEN; dir += str_len(dir) + 1)
+            rc = try_dirs(s, dir, origin, name, out);
+    }
+    if (rc == ELFLDR_E_OPEN && requester)
+        return set_error(s->err, ELFLDR_E_OPEN, "%s: not found (needed by %s)", name, requester->name);
+    if (rc == ELFLDR_E_OPEN)
+        return set_error(s->err, ELFLDR_E_OPEN, "%s: not found", name);
+    return rc;
+}
+
+/* ---- a dlopen ---------------------------------------------------------------------------------- */
+
+static int add_dep(struct session *s, struct handle *h, struct handle *dep)
+{
+    size_t cap = h->ndeps; /* deps arrays are sized exactly: grow by one */
+    struct handle **grown = ns_alloc(s->ns, (cap + 1) * sizeof(*grown));
+    if (!grown)
+        return set_error(s->err, ELFLDR_E_NOMEM, "%s: no memory for its dependency list", h->name);
+    if (h->ndeps)
+        __builtin_memcpy(grown, h->deps, h->ndeps * sizeof(*grown));
+    ns_free_mem(s->ns, h->deps, h->ndeps * sizeof(*grown));
+    grown[h->ndeps++] = dep;
+    h->deps = grown;
+    return 0;
+}
+
+static int new_from_obj(struct session *s, struct elfldr_obj *obj, const char *name, struct handle **out)
+{
+    struct handle *h = new_handle(s->ns, obj, name);
+    if (!h) {
+        elfldr_unload(obj, NULL);
+        return set_error(s->err, ELFLDR_E_NOMEM, "%s: no memory for its handle", name);
+    }
+    if (!push(s->ns, &s->added, &s->nadded, &s->cap, h)) {
+        h->refcount = 0;
+        destroy_handle(s->ns, h);
+        return set_error(s->err, ELFLDR_E_NOMEM, "%s: no memory", name);
+    }
+    *out = h;
+    return 0;
+}
+
+/* Breadth-first over the new handles: each DT_NEEDED found loaded, or searched for and loaded. */
+static int load_tree(struct session *s)
+{
+    for (size_t i = 0; i < s->nadded; i++) {
+        struct handle *h = s->added[i];
+        for (size_t k = 0;; k++) {
+            const char *needed = elfldr_needed(h->obj, k);
+            if (!needed)
+                break;
+            if (is_host_soname(s->ns, needed))
+                continue;
+            struct handle *dep = find_loaded(s->ns, needed);
+            int rc;
+            if (dep) {
+                dep->refcount++;
+            } else {
+                struct elfldr_obj *obj;
+                if ((rc = search(s, needed, h, &obj)) || (rc = new_from_obj(s, obj, s->path, &dep)))
+                    return rc;
+            }
+            if ((rc = add_dep(s, h, dep))) {
+                release(s->ns, dep);
+                return rc;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Each new handle's search list: itself, then its tree breadth-first, each once. */
+static int build_search_list(struct session *s, struct handle *h)
+{
+    size_t cap = 0;
+    if (!push(s->ns, &h->search, &h->nsearch, &cap, h))
+        return set_error(s->err, ELFLDR_E_NOMEM, "%s: no memory for its search list", h->name);
+    for (size_t i = 0; i < h->nsearch; i++) {
+        struct handle *at = h->search[i];
+        for (size_t d = 0; d < at->ndeps; d++) {
+            bool seen = false;
+            for (size_t j = 0; j < h->nsearch && !seen; j++)
+                seen = h->search[j] == at->deps[d];
+            if (!seen && !push(s->ns, &h->search, &h->nsearch, &cap, at->deps[d]))
+                return set_error(s->err, ELFLDR_E_NOMEM, "%s: no memory for its search list", h->name);
+        }
+    }
+    /* Sized exactly, so that destroy_handle can free it with the count alone. */
+    if (cap != h->nsearch) {
+        struct handle **exact = ns_alloc(s->ns, h->nsearch * sizeof(*exact));
+        if (!exact) {
+            ns_free_mem(s->ns, h->search, cap * sizeof(*exact));
+            h->search = NULL;
+            h->nsearch = 0;
+            return set_error(s->err, ELFLDR_E_NOMEM, "%s: no memory for its search list", h->name);
+        }
+        __builtin_memcpy(exact, h->search, h->nsearch * sizeof(*exact));
+        ns_free_mem(s->ns, h->search, cap * sizeof(*exact));
+        h->search = exact;
+    }
+    return 0;
+}
+
+/* glibc's scope for what one dlopen loaded: the global scope, then the root's tree (the other way
+ * round with DEEPBIND). Relocated and initialised in reverse load order: dependencies first. */
+static int relocate_and_init(struct session *s, struct handle *root, int flags)
+{
+    struct elfldr_ns *ns = s->ns;
+    size_t nglobal = 0;
+    for (struct handle *h = ns->first; h; h = h->next)
+        nglobal += h->global;
+    size_t n = nglobal + root->nsearch;
+    struct elfldr_obj **scope = ns_alloc(ns, n * sizeof(*scope));
+    if (!scope)
+        return set_error(s->err, ELFLDR_E_NOMEM, "%s: no memory for its scope", root->name);
+    size_t at = 0;
+    bool deep = flags & ELFLDR_RTLD_DEEPBIND;
+    if (deep)
+        for (size_t i = 0; i < root->nsearch; i++)
+            scope[at++] = root->search[i]->obj;
+    for (struct handle *h = ns->first; h; h = h->next)
+        if (h->global)
+            scope[at++] = h->obj;
+    if (!deep)
+        for (size_t i = 0; i < root->nsearch; i++)
+            scope[at++] = root->search[i]->obj;
+    int rc = 0;
+    for (size_t i = s->nadded; i-- > 0 && !rc;)
+        rc = elfldr_relocate(s->added[i]->obj, scope, n, s->err);
+    ns_free_mem(ns, scope, n * sizeof(*scope));
+    for (size_t i = s->nadded; i-- > 0 && !rc;)
+        rc = elfldr_run_init(s->added[i]->obj, s->err);
+    return rc;
+}
+
+static void make_global(struct handle *root)
+{
+    for (size_t i = 0; i < root->nsearch; i++)
+        root->search[i]->global = true;
+}
+
+/* Undo a failed dlopen: unload what it loaded (last first), give back what it took. */
+static void roll_back(struct session *s)
+{
+    for (size_t i = s->nadded; i-- > 0;) {
+        struct handle *h = s->added[i];
+        for (size_t d = 0; d < h->ndeps; d++) {
+            struct handle *dep = h->deps[d];
+            bool is_new = false;
+            for (size_t j = 0; j < s->nadded && !is_new; j++)
+                is_new = s->added[j] == dep;
+            if (!is_new)
+                release(s->ns, dep);
+        }
+        ns_free_mem(s->ns, h->deps, h->ndeps * sizeof(*h->deps));
+        h->deps = NULL;
+        h->ndeps = 0;
+        destroy_handle(s->ns, h);
+    }
+}
+
+static void *open_common(struct elfldr_ns *ns, const char *name, const void *image, size_t size, int flags)
+{
+    if (!ns || !name)
+        return NULL;
+    ns_lock(ns);
+    struct handle *root = find_loaded(ns, name);
+    if (root || (flags & ELFLDR_RTLD_NOLOAD)) {
+        if (root) {
+            root->refcount++;
+            root->nodelete |= (flags & ELFLDR_RTLD_NODELETE) != 0;
+            if (flags & ELFLDR_RTLD_GLOBAL)
+                make_global(root);
+        }
+        ns_unlock(ns);
+        return root;
+    }
+    struct elfldr_error err;
+    struct session s = {ns, NULL, 0, 0, ns_alloc(ns, MAX_PATH), &err};
+    int rc = 0;
+    if (!s.path) {
+        rc = set_error(&err, ELFLDR_E_NOMEM, "no memory for a path");
+    } else {
+        struct elfldr_obj *obj = NULL;
+        if (image) {
+            struct elfldr_load_opts opts = {0};
+            opts.ops = &ns->ops;
+            opts.hooks = ns->has_hooks ? &ns->hooks : NULL;
+            opts.flags = ELFLDR_LOAD_DEFER_RELOC;
+            rc = elfldr_load_mem(image, size, name, &opts, &obj, &err);
+        } else {
+            rc = search(&s, name, NULL, &obj);
+        }
+        /* Known by the path it was found at: its $ORIGIN is that path's directory. */
+        if (!rc)
+            rc = new_from_obj(&s, obj, image ? name : s.path, &root);
+    }
+    if (!rc)
+        rc = load_tree(&s);
+    for (size_t i = 0; !rc && i < s.nadded; i++)
+        rc = build_search_list(&s, s.added[i]);
+    if (!rc)
+        rc = relocate_and_init(&s, root, flags);
+    if (rc) {
+        roll_back(&s);
+        record_error(ns, &err);
+        root = NULL;
+    } else {
+        root->nodelete = (flags & ELFLDR_RTLD_NODELETE) != 0;
+        if (flags & ELFLDR_RTLD_GLOBAL)
+            make_global(root);
+    }
+    ns_free_mem(ns, s.added, s.cap * sizeof(*s.added));
+    ns_free_mem(ns, s.path, MAX_PATH);
+    ns_unlock(ns);
+    return root;
+}
+
+void *elfldr_dlopen(struct elfldr_ns *ns, const char *path, int flags)
+{
+    return open_common(ns, path, NULL, 0, flags);
+}
+
+void *elfldr_dlopen_mem(struct elfldr_ns *ns, const char *name, const void *image, size_t size, int flags)
+{
+    if (!image)
+        return ns ? fail_with(ns, ELFLDR_E_INVAL, name ? name : "(memory)", "no image") : NULL;
+    return open_common(ns, name ? name : "(memory)", image, size, flags);
+}
+
+/* ---- lookups and the rest ---------------------------------------------------------------------- */
+
+static struct handle *as_handle(void *p)
+{
+    struct handle *h = p;
+    return (h && h->magic == HANDLE_MAGIC) ? h : NULL;
+}
+
+static void *lookup(void *handle, const char *symbol, const char *version)
+{
+    struct handle *h = as_handle(handle);
+    if (!h || !symbol)
+        return NULL;
+    struct elfldr_ns *ns = h->ns;
+    ns_lock(ns);
+    void *found = NULL;
+    for (size_t i = 0; i < h->nsearch && !found; i++) {
+        uintptr_t addr;
+        if (elfldr_lookup(h->search[i]->obj, symbol, version, &addr, NULL) == 0)
+            found = (void *)addr;
+    }
+    if (!found) {
+        struct elfldr_error err;
+        set_error(&err, ELFLDR_E_NOT_FOUND, "%s: undefined symbol: %s%s%s", h->name, symbol,
+                  version ? ", version " : "", version ? version : "");
+        record_error(ns, &err);
+    }
+    ns_unlock(ns);
+    return found;
+}
+
+void *elfldr_dlsym(void *handle, const char *symbol) { return lookup(handle, symbol, NULL); }
+
+void *elfldr_dlvsym(void *handle, const char *symbol, const char *version)
+{
+    return version ? lookup(handle, symbol, version) : NULL;
+}
+
+int elfldr_dlclose(void *handle)
+{
+    struct handle *h = as_handle(handle);
+    if (!h)
+        return -1;
+    struct elfldr_ns *ns = h->ns;
+    ns_lock(ns);
+    if (h->refcount == 0) {
+        fail_with(ns, ELFLDR_E_INVAL, h->name, "closed more often than opened");
+        ns_unlock(ns);
+        return -1;
+    }
+    release(ns, h);
+    ns_unlock(ns);
+    return 0;
+}
+
+const char *elfldr_dlerror(struct elfldr_ns *ns)
+{
+    if (!ns || !ns->has_error)
+        return NULL;
+    ns->has_error = false;
+    return ns->err.message;
+}
+
+/* The defined symbol nearest at or below `addr`. */
+static void nearest_symbol(const struct elfldr_obj *obj, uintptr_t addr, struct elfldr_dl_info *info)
+{
+    uintptr_t best = 0;
+    for (size_t i = 1; i < obj->dyn.nsyms; i++) {
+        const struct elfldr_sym *sym = &obj->dyn.symtab[i];
+        if (sym->st_shndx == SHN_UNDEF || ELF_ST_TYPE(sym->st_info) == STT_TLS)
+            continue;
+        uintptr_t value = symbol_address(obj, sym);
+        if (value > addr || value < best)
+            continue;
+        const char *name = string_at(obj, sym->st_name);
+        if (!name || !*name)
+            continue;
+        best = value;
+        info->dli_sname = name;
+        info->dli_saddr = (void *)value;
+    }
+}
+
+int elfldr_dladdr(struct elfldr_ns *ns, const void *addr, struct elfldr_dl_info *info)
+{
+    if (!ns || !info)
+        return -1;
+    ns_lock(ns);
+    int rc = -1;
+    for (struct handle *h = ns->first; h && rc; h = h->next) {
+        if (!in_image(h->obj, (uintptr_t)addr, 1))
+            continue;
+        __builtin_memset(info, 0, sizeof(*info));
+        info->dli_fname = h->name;
+        info->dli_fbase = (void *)h->obj->load_bias;
+        nearest_symbol(h->obj, (uintptr_t)addr, info);
+        rc = 0;
+    }
+    ns_unlock(ns);
+    return rc;
+}
+
+int elfldr_dl_iterate_phdr(struct elfldr_ns *ns, int (*cb)(const struct elfldr_phdr_info *, void *), void *data)
+{
+    if (!ns || !cb)
+        return 0;
+    ns_lock(ns);
+    int rc = 0;
+    for (struct handle *h = ns->first; h && !rc; h = h->next) {
+        struct elfldr_phdr_info info = {h->obj->load_bias, h->name, h->obj->phdrs, (uint16_t)h->obj->phnum};
+        rc = cb(&info, data);
+    }
+    ns_unlock(ns);
+    return rc;
+}
+
+struct elfldr_ns *elfldr_ns_new(const struct elfldr_ns_config *cfg)
+{
+    struct elfldr_ops ops;
+    if (cfg && cfg->ops)
+        ops = *cfg->ops;
+    else
+        elfldr_linux_ops(&ops);
+    if (!ops.alloc || !ops.free)
+        return NULL;
+    struct elfldr_ns *ns = ops.alloc(ops.ctx, sizeof(*ns));
+    if (!ns)
+        return NULL;
+    __builtin_memset(ns, 0, sizeof(*ns));
+    ns->ops = ops;
+    if (cfg) {
+        ns->cfg = *cfg;
+        if (cfg->hooks) {
+            ns->hooks = *cfg->hooks;
+            ns->has_hooks = true;
+        }
+    }
+    ns->linux_tid = !(cfg && cfg->ops);
+    return ns;
+}
+
+void elfldr_ns_free(struct elfldr_ns *ns)
+{
+    if (!ns)
+        return;
+    ns_lock(ns);
+    /* Dependents were loaded after their dependencies: unload from the last. */
+    while (ns->last) {
+        struct handle *h = ns->last;
+        ns_free_mem(ns, h->deps, h->ndeps * sizeof(*h->deps));
+        h->deps = NULL;
+        h->ndeps = 0;
+        destroy_handle(ns, h);
+    }
+    struct elfldr_ops ops = ns->ops;
+    ops.free(ops.ctx, ns, sizeof(*ns));
+}

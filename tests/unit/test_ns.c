@@ -1,0 +1,250 @@
+/* Namespaces: dlopen finds and loads a library's DT_NEEDED tree, counts references, and unloads it all
+ * at the last dlclose; failures leave nothing behind and say why through dlerror. */
+#include "counting_ops.h"
+
+#include <criterion/criterion.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+typedef int (*int_fn)(void);
+
+static struct elfldr_ops linux_table;
+static struct counting_ops counting;
+static const char *const fixture_dir[] = {FIXTURE_DIR};
+static const char *const nowhere[] = {"/nonexistent-elfldr-system-dir"};
+
+static uintptr_t thread_id(void) { return (uintptr_t)syscall(SYS_gettid); }
+
+static int from_process(void *ctx, const struct elfldr_obj *obj, const char *name, const char *version,
+                        uintptr_t *addr)
+{
+    (void)ctx;
+    (void)obj;
+    void *p = version ? dlvsym(RTLD_DEFAULT, name, version) : dlsym(RTLD_DEFAULT, name);
+    if (!p)
+        return ELFLDR_HOOK_SKIP;
+    *addr = (uintptr_t)p;
+    return ELFLDR_HOOK_CONTINUE;
+}
+
+static const struct elfldr_hooks process_hooks = {.resolve = from_process};
+
+/* A namespace over the counting Linux table; `search` is its own path (NULL: none), and the system
+ * directories are replaced by one that does not exist unless `system` is set. */
+static struct elfldr_ns *new_ns(const char *const *search, bool system, bool isolated)
+{
+    elfldr_linux_ops(&linux_table);
+    counting_ops_init(&counting, &linux_table);
+    struct elfldr_ns_config cfg = {
+        .ops = &counting.ops,
+        .hooks = &process_hooks,
+        .search_path = search,
+        .search_path_len = search ? 1 : 0,
+        .system_path = system ? NULL : nowhere,
+        .system_path_len = system ? 0 : 1,
+        .isolated = isolated,
+        .thread_id = thread_id,
+    };
+    struct elfldr_ns *ns = elfldr_ns_new(&cfg);
+    cr_assert_not_null(ns);
+    return ns;
+}
+
+static void free_ns_clean(struct elfldr_ns *ns)
+{
+    elfldr_ns_free(ns);
+    cr_assert(counting_ops_clean(&counting), "left behind: %ld reservations, %ld allocations, %ld handles",
+              counting.reserved, counting.allocated, counting.opened);
+}
+
+static int count_cb(const struct elfldr_phdr_info *info, void *data)
+{
+    (void)info;
+    ++*(int *)data;
+    return 0;
+}
+
+static int loaded_count(struct elfldr_ns *ns)
+{
+    int n = 0;
+    elfldr_dl_iterate_phdr(ns, count_cb, &n);
+    return n;
+}
+
+Test(ns, dlopen_loads_the_dependency_tree_and_dlclose_unloads_it)
+{
+    struct elfldr_ns *ns = new_ns(fixture_dir, false, false);
+    void *caller = elfldr_dlopen(ns, "libcaller.so", ELFLDR_RTLD_NOW);
+    cr_assert_not_null(caller, "dlopen: %s", elfldr_dlerror(ns));
+    cr_assert_eq(loaded_count(ns), 2, "libcaller and libcallee should be loaded");
+    /* dlsym searches the library, then its dependencies. */
+    int_fn bump = (int_fn)(uintptr_t)elfldr_dlsym(caller, "callee_bump");
+    cr_assert_not_null(bump);
+    int before = bump();
+    cr_assert_eq(bump(), before + 1);
+    struct elfldr_dl_info info;
+    cr_assert_eq(elfldr_dladdr(ns, (void *)(uintptr_t)bump, &info), 0);
+    cr_assert(strstr(info.dli_fname, "libcallee.so"), "dladdr named %s", info.dli_fname);
+    cr_assert_str_eq(info.dli_sname, "callee_bump");
+
+    cr_assert_eq(elfldr_dlclose(caller), 0);
+    cr_assert_eq(loaded_count(ns), 0, "the tree was not unloaded");
+    cr_assert(counting.reserved == 0, "a mapping was left");
+    free_ns_clean(ns);
+}
+
+Test(ns, references_are_counted_and_noload_loads_nothing)
+{
+    struct elfldr_ns *ns = new_ns(fixture_dir, false, false);
+    cr_assert_null(elfldr_dlopen(ns, "libcallee.so", ELFLDR_RTLD_NOLOAD));
+    void *a = elfldr_dlopen(ns, "libcallee.so", 0);
+    cr_assert_not_null(a, "%s", elfldr_dlerror(ns));
+    void *b = elfldr_dlopen(ns, "libcallee.so", ELFLDR_RTLD_NOLOAD);
+    cr_assert_eq(a, b, "NOLOAD of a loaded library gives its handle");
+    void *c = elfldr_dlopen(ns, "libcaller.so", 0);
+    cr_assert_not_null(c, "%s", elfldr_dlerror(ns));
+    cr_assert_eq(loaded_count(ns), 2, "libcallee was loaded a second time");
+
+    cr_assert_eq(elfldr_dlclose(a), 0);
+    cr_assert_eq(elfldr_dlclose(b), 0);
+    cr_assert_eq(loaded_count(ns), 2, "libcaller still needs libcallee");
+    cr_assert_eq(elfldr_dlclose(c), 0);
+    cr_assert_eq(loaded_count(ns), 0);
+    free_ns_clean(ns);
+}
+
+Test(ns, nodelete_survives_dlclose_until_the_namespace_goes)
+{
+    struct elfldr_ns *ns = new_ns(fixture_dir, false, false);
+    void *h = elfldr_dlopen(ns, "libcallee.so", ELFLDR_RTLD_NODELETE);
+    cr_assert_not_null(h, "%s", elfldr_dlerror(ns));
+    cr_assert_eq(elfldr_dlclose(h), 0);
+    cr_assert_eq(loaded_count(ns), 1, "a NODELETE library was unloaded");
+    free_ns_clean(ns);
+}
+
+Test(ns, origin_in_runpath_finds_the_dependency_beside_the_library)
+{
+    struct elfldr_ns *ns = new_ns(NULL, false, false);
+    cr_assert_null(elfldr_dlopen(ns, "libcaller.so", 0), "found with no search path at all");
+    cr_assert(strstr(elfldr_dlerror(ns), "libcaller.so"));
+    void *h = elfldr_dlopen(ns, FIXTURE_CALLER_ORIGIN, 0);
+    cr_assert_not_null(h, "%s", elfldr_dlerror(ns));
+    cr_assert_not_null(elfldr_dlsym(h, "callee_bump"), "%s", elfldr_dlerror(ns));
+    cr_assert_eq(loaded_count(ns), 2);
+    cr_assert_eq(elfldr_dlclose(h), 0);
+    free_ns_clean(ns);
+}
+
+Test(ns, a_missing_dependency_fails_naming_it_and_leaves_nothing)
+{
+    /* A copy of libcaller alone in a directory: its $ORIGIN runpath finds no libcallee there, and
+     * libcallee is nowhere else the namespace looks. */
+    char dir[] = "/tmp/elfldr-ns-XXXXXX", copy[64], command[256];
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(copy, sizeof(copy), "%s/libcaller.so", dir);
+    snprintf(command, sizeof(command), "cp '%s' '%s'", FIXTURE_CALLER, copy);
+    cr_assert_eq(system(command), 0);
+    struct elfldr_ns *ns = new_ns(NULL, false, false);
+    void *h = elfldr_dlopen(ns, copy, 0);
+    unlink(copy);
+    rmdir(dir);
+    cr_assert_null(h);
+    const char *message = elfldr_dlerror(ns);
+    cr_assert_not_null(message);
+    cr_assert(strstr(message, "libcallee.so") && strstr(message, "needed by"), "message: %s", message);
+    cr_assert_null(elfldr_dlerror(ns), "reading dlerror clears it");
+    cr_assert_eq(loaded_count(ns), 0);
+    cr_assert(counting.reserved == 0 && counting.opened == 0, "the failed dlopen left a mapping or a file open");
+    free_ns_clean(ns);
+}
+
+Test(ns, dlopen_mem_searches_the_dependencies)
+{
+    FILE *f = fopen(FIXTURE_CALLER, "rb");
+    cr_assert_not_null(f);
+    static unsigned char image[1 << 20];
+    size_t size = fread(image, 1, sizeof(image), f);
+    fclose(f);
+    struct elfldr_ns *ns = new_ns(fixture_dir, false, false);
+    void *h = elfldr_dlopen_mem(ns, "caller-in-memory", image, size, 0);
+    cr_assert_not_null(h, "%s", elfldr_dlerror(ns));
+    cr_assert_eq(loaded_count(ns), 2);
+    cr_assert_eq(elfldr_dlclose(h), 0);
+    free_ns_clean(ns);
+}
+
+Test(ns, unknown_symbol_is_an_error_through_dlerror)
+{
+    struct elfldr_ns *ns = new_ns(fixture_dir, false, false);
+    void *h = elfldr_dlopen(ns, "libcallee.so", 0);
+    cr_assert_not_null(h);
+    cr_assert_null(elfldr_dlsym(h, "no_such_symbol"));
+    const char *message = elfldr_dlerror(ns);
+    cr_assert(message && strstr(message, "no_such_symbol"), "message: %s", message);
+    cr_assert_eq(elfldr_dlclose(h), 0);
+    cr_assert_eq(elfldr_dlclose((void *)&counting), -1, "dlclose of something not a handle");
+    free_ns_clean(ns);
+}
+
+Test(ns, host_libc_is_shared_by_default_and_loaded_when_isolated)
+{
+    /* libz needs libc.so.6: by default the host's copy serves (through the resolve hook). */
+    struct elfldr_ns *ns = new_ns(NULL, true, false);
+    void *z = elfldr_dlopen(ns, "libz.so.1", 0);
+    cr_assert_not_null(z, "%s", elfldr_dlerror(ns));
+    cr_assert_eq(loaded_count(ns), 1, "libc was loaded although the host has it");
+    const char *(*version)(void) = (const char *(*)(void))(uintptr_t)elfldr_dlsym(z, "zlibVersion");
+    cr_assert_not_null(version);
+    cr_assert_eq(strncmp(version(), "1.", 2), 0, "zlibVersion says %s", version());
+    cr_assert_eq(elfldr_dlclose(z), 0);
+    free_ns_clean(ns);
+
+    /* Isolated, libc.so.6 itself must be loaded: it carries TLS, which is refused for now, cleanly. */
+    ns = new_ns(NULL, true, true);
+    cr_assert_null(elfldr_dlopen(ns, "libz.so.1", 0));
+    const char *message = elfldr_dlerror(ns);
+    cr_assert(message && strstr(message, "not supported"), "message: %s", message);
+    cr_assert_eq(loaded_count(ns), 0);
+    free_ns_clean(ns);
+}
+
+struct worker {
+    struct elfldr_ns *ns;
+    int failures;
+};
+
+static void *churn(void *arg)
+{
+    struct worker *w = arg;
+    for (int i = 0; i < 100; i++) {
+        void *h = elfldr_dlopen(w->ns, (i & 1) ? "libcaller.so" : "libcallee.so", 0);
+        int_fn bump = h ? (int_fn)(uintptr_t)elfldr_dlsym(h, "callee_bump") : NULL;
+        if (!h || !bump || bump() <= 0 || elfldr_dlclose(h) != 0)
+            w->failures++;
+    }
+    return NULL;
+}
+
+Test(ns, threads_open_use_and_close_in_one_namespace)
+{
+    struct elfldr_ns *ns = new_ns(fixture_dir, false, false);
+    pthread_t threads[4];
+    struct worker workers[4];
+    for (int i = 0; i < 4; i++) {
+        workers[i] = (struct worker){ns, 0};
+        cr_assert_eq(pthread_create(&threads[i], NULL, churn, &workers[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(threads[i], NULL);
+        cr_assert_eq(workers[i].failures, 0, "thread %d: %d failures", i, workers[i].failures);
+    }
+    cr_assert_eq(loaded_count(ns), 0);
+    free_ns_clean(ns);
+}
