@@ -89,6 +89,7 @@ struct elfldr_obj {
     struct version *versions; /* separately allocated, indexed by DT_VERSYM values */
     size_t nversions;
 
+    struct tls_module *tls; /* PT_TLS as a module (tls.c), or NULL */
     bool relocated;
     bool initialised; /* constructors ran: destructors are owed */
 
@@ -157,6 +158,10 @@ uint32_t elf_sysv_hash(const char *name);
 
 /* relocate.c */
 int relocate(struct elfldr_obj *obj, struct elfldr_error *err);
+
+/* tls.c */
+int tls_register(struct elfldr_obj *obj, struct elfldr_error *err);
+void tls_unregister(struct elfldr_obj *obj);
 
 /* init.c */
 int run_constructors(struct elfldr_obj *obj, struct elfldr_error *err);

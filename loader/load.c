@@ -11,6 +11,7 @@
 static void release_object(struct elfldr_obj *obj)
 {
     struct elfldr_ops ops = obj->ops;
+    tls_unregister(obj);
     unmap_image(obj);
     if (obj->versions)
         ops.free(ops.ctx, obj->versions, obj->nversions * sizeof(struct version));
@@ -109,6 +110,8 @@ static int finish_load(struct elfldr_obj *obj, const struct source *src, uintptr
     if (obj->flags & ELFLDR_LOAD_MAP_ONLY)
         return 0;
     if ((rc = prepare_versions(obj, err)))
+        return rc;
+    if ((rc = tls_register(obj, err)))
         return rc;
     if (obj->flags & ELFLDR_LOAD_DEFER_RELOC)
         return 0;

@@ -5,6 +5,7 @@
  * from all tables last (their resolvers may use anything else relocated). Every target is checked to
  * lie in a writable segment of the object (any segment with DT_TEXTREL) before it is read or written.
  */
+#include "arch_tls.h"
 #include "internal.h"
 
 #define U(x) ((uint64_t)(x))
@@ -14,6 +15,7 @@ struct sym_cache {
     uint32_t index;
     uintptr_t value;
     uint64_t size;
+    const struct elfldr_obj *def_obj;
 };
 
 struct reloc_state {
@@ -125,6 +127,7 @@ static int resolve_symbol(struct reloc_state *st, uint32_t index, bool for_copy,
     if (!for_copy && st->cache.valid && st->cache.index == index) {
         *value = st->cache.value;
         *size = st->cache.size;
+        *def_obj_out = st->cache.def_obj;
         return 0;
     }
     if (index >= obj->dyn.nsyms)
@@ -149,14 +152,20 @@ static int resolve_symbol(struct reloc_state *st, uint32_t index, bool for_copy,
         sym_query_init(&q, name, version);
         def_obj = search_scope(obj, &q, for_copy, &def);
         if (!def_obj) {
-            if ((rc = unresolved(st, ref, name, version, value)))
-                return rc;
             *size = ref->st_size;
             *def_obj_out = NULL;
+            /* glibc's lives in ld.so; only elfldr's knows the modules elfldr loaded. */
+            if (str_cmp(name, "__tls_get_addr") == 0) {
+                *value = (uintptr_t)elfldr_tls_get_addr;
+                goto done;
+            }
+            if ((rc = unresolved(st, ref, name, version, value)))
+                return rc;
             goto done;
         }
     }
-    *value = symbol_address(def_obj, def);
+    /* A TLS symbol's value is an offset in its module's block, not an address. */
+    *value = ELF_ST_TYPE(def->st_info) == STT_TLS ? def->st_value : symbol_address(def_obj, def);
     *size = def->st_size;
     *def_obj_out = def_obj;
     if (ELF_ST_TYPE(def->st_info) == STT_GNU_IFUNC && def->st_shndx != SHN_UNDEF &&
@@ -168,6 +177,7 @@ done:
         st->cache.index = index;
         st->cache.value = *value;
         st->cache.size = *size;
+        st->cache.def_obj = *def_obj_out;
     }
     return 0;
 }
@@ -205,6 +215,23 @@ static uint64_t implicit_addend(enum elfldr_reloc_class rc, uintptr_t where)
         return v;
     }
     }
+}
+
+/* R_*_DTPMOD: the module's address serves as its id (see tls.c); R_*_DTPOFF: the offset in its block. */
+static int compute_tls(struct reloc_state *st, const struct reloc_entry *e, struct elfldr_reloc *r,
+                       const struct elfldr_obj *def_obj)
+{
+    if (r->rclass == ELFLDR_RC_DTPOFF) {
+        r->value = (e->sym ? r->sym_value : 0) + (uint64_t)r->addend - ARCH_TLS_DTV_OFFSET;
+        return 0;
+    }
+    const struct elfldr_obj *module = e->sym ? def_obj : st->obj;
+    if (!module || !module->tls)
+        return set_error(st->err, ELFLDR_E_UNSUPPORTED,
+                         "%s[%u]: %s for `%s': its thread-local storage is not in an object elfldr loaded", st->table,
+                         U(e->index), arch_reloc_name(e->type), r->sym_name ? r->sym_name : "(local)");
+    r->value = (uintptr_t)module->tls;
+    return 0;
 }
 
 static int compute(struct reloc_state *st, const struct reloc_entry *e, struct elfldr_reloc *r, uint64_t sym_size)
@@ -270,7 +297,7 @@ static int copy_from(struct reloc_state *st, const struct reloc_entry *e, struct
 static int unsupported_tls(struct reloc_state *st, const struct reloc_entry *e)
 {
     return set_error(st->err, ELFLDR_E_UNSUPPORTED,
-                     "%s[%u]: %s at %x: thread-local storage relocations are not supported yet", st->table,
+                     "%s[%u]: %s at %x: static TLS and TLS descriptors are not supported yet", st->table,
                      U(e->index), arch_reloc_name(e->type), e->offset);
 }
 
@@ -289,8 +316,7 @@ static int apply(struct reloc_state *st, const struct reloc_entry *e)
     }
     if (rc_class == ELFLDR_RC_NONE)
         return 0;
-    if (rc_class == ELFLDR_RC_DTPMOD || rc_class == ELFLDR_RC_DTPOFF || rc_class == ELFLDR_RC_TPOFF ||
-        rc_class == ELFLDR_RC_TLSDESC)
+    if (rc_class == ELFLDR_RC_TPOFF || rc_class == ELFLDR_RC_TLSDESC)
         return unsupported_tls(st, e);
     size_t size = field_size(rc_class);
     if (rc_class != ELFLDR_RC_COPY && !in_writable(obj, r.where, size))
@@ -308,12 +334,15 @@ static int apply(struct reloc_state *st, const struct reloc_entry *e)
     if (!e->rela)
         r.addend = (int64_t)implicit_addend(rc_class, r.where);
     uint64_t sym_size = 0;
-    if (e->sym && rc_class != ELFLDR_RC_RELATIVE && rc_class != ELFLDR_RC_IRELATIVE) {
-        const struct elfldr_obj *def_obj;
-        if ((rc = resolve_symbol(st, e->sym, false, &r.sym_value, &sym_size, &def_obj)))
-            return rc;
-    }
-    if ((rc = compute(st, e, &r, sym_size)))
+    const struct elfldr_obj *def_obj = NULL;
+    if (e->sym && rc_class != ELFLDR_RC_RELATIVE && rc_class != ELFLDR_RC_IRELATIVE &&
+        (rc = resolve_symbol(st, e->sym, false, &r.sym_value, &sym_size, &def_obj)))
+        return rc;
+    if (rc_class == ELFLDR_RC_DTPMOD || rc_class == ELFLDR_RC_DTPOFF)
+        rc = compute_tls(st, e, &r, def_obj);
+    else
+        rc = compute(st, e, &r, sym_size);
+    if (rc)
         return rc;
     if (obj->hooks.reloc_before) {
         int answer = obj->hooks.reloc_before(obj->hooks.ctx, &r);
@@ -419,7 +448,7 @@ static int apply_all(struct reloc_state *st, bool irelative_pass)
 
 int relocate(struct elfldr_obj *obj, struct elfldr_error *err)
 {
-    struct reloc_state st = {obj, err, {false, 0, 0, 0}, false, ""};
+    struct reloc_state st = {obj, err, {false, 0, 0, 0, NULL}, false, ""};
     int rc;
     if (obj->dyn.textrel && (rc = set_text_writable(obj, true, err)))
         return rc;

@@ -428,6 +428,19 @@ int elfldr_dlclose(void *handle);
 const char *elfldr_dlerror(struct elfldr_ns *ns);
 
 /* ------------------------------------------------------------------------------------------------ */
+/* Thread-local storage                                                                             */
+/* ------------------------------------------------------------------------------------------------ */
+
+/*
+ * What the loader binds `__tls_get_addr` to in the objects it relocates (no object of the scope
+ * defines it: glibc's lives in ld.so): given the {module, offset} pair that R_*_DTPMOD and R_*_DTPOFF
+ * filled, the address of that variable for the calling thread. Each thread gets its own copy of a
+ * module's block on first use, initialised from the module's TLS image; blocks are freed when their
+ * object is unloaded. Static TLS (R_*_TPOFF) and TLSDESC are not supported yet.
+ */
+void *elfldr_tls_get_addr(void *tls_index);
+
+/* ------------------------------------------------------------------------------------------------ */
 /* Self relocation                                                                                  */
 /* ------------------------------------------------------------------------------------------------ */
 
