@@ -108,8 +108,8 @@ static int unresolved(struct reloc_state *st, const struct elfldr_sym *ref, cons
         if (answer == ELFLDR_HOOK_CONTINUE)
             return 0;
         if (answer != ELFLDR_HOOK_SKIP)
-            return set_error(st->err, ELFLDR_E_REFUSED, "symbol `%s'%s%s refused by the resolve hook", name,
-                             version ? " version " : "", version ? version : "");
+            return set_error(st->err, ELFLDR_E_REFUSED, "%s: symbol `%s'%s%s refused by the resolve hook", obj->name,
+                             name, version ? " version " : "", version ? version : "");
     }
     if (ELF_ST_BIND(ref->st_info) == STB_WEAK) {
         *value = 0;
@@ -117,6 +117,21 @@ static int unresolved(struct reloc_state *st, const struct elfldr_sym *ref, cons
     }
     return set_error(st->err, ELFLDR_E_UNDEFINED, "undefined symbol `%s'%s%s", name, version ? " version " : "",
                      version ? version : "");
+}
+
+/* The bind hook sees each binding as decided (the definer NULL when the resolve hook supplied it or a
+ * weak reference became 0) and may keep it, replace the address, or refuse. */
+static int consult_bind(struct reloc_state *st, const char *name, const char *version,
+                        const struct elfldr_obj *definer, uintptr_t *value)
+{
+    struct elfldr_obj *obj = st->obj;
+    if (!obj->hooks.bind)
+        return 0;
+    int answer = obj->hooks.bind(obj->hooks.ctx, obj, name, version, definer, value);
+    if (answer == ELFLDR_HOOK_CONTINUE || answer == ELFLDR_HOOK_SKIP)
+        return 0;
+    return set_error(st->err, ELFLDR_E_REFUSED, "%s: symbol `%s'%s%s refused by the bind hook", obj->name, name,
+                     version ? " version " : "", version ? version : "");
 }
 
 /* S and Z for symbol `index`; `for_copy` searches everywhere but the object itself. */
@@ -144,8 +159,9 @@ static int resolve_symbol(struct reloc_state *st, uint32_t index, bool for_copy,
     bool bind_self = !for_copy && (ELF_ST_BIND(ref->st_info) == STB_LOCAL ||
                                    (ref->st_shndx != SHN_UNDEF && vis != STV_DEFAULT));
     int rc = 0;
+    const char *version = NULL;
     if (!bind_self) {
-        const char *version = reference_version(obj, index, &rc, st->err);
+        version = reference_version(obj, index, &rc, st->err);
         if (rc)
             return rc;
         struct sym_query q;
@@ -172,6 +188,8 @@ static int resolve_symbol(struct reloc_state *st, uint32_t index, bool for_copy,
         (rc = ifunc_value(def_obj, *value, name, value, st->err)))
         return rc;
 done:
+    if (!bind_self && (rc = consult_bind(st, name, version, *def_obj_out, value)))
+        return rc;
     if (!for_copy) {
         st->cache.valid = true;
         st->cache.index = index;

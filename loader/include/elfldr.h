@@ -245,6 +245,12 @@ struct elfldr_hooks {
      * becomes 0, a strong one is an error); return REFUSE to fail the load naming the symbol. */
     int (*resolve)(void *ctx, const struct elfldr_obj *obj, const char *name, const char *version,
                    uintptr_t *addr);
+    /* Every symbol binding as the loader decided it: `definer` is the object that defines it, or NULL
+     * when the resolve hook supplied it or a weak reference became 0; *addr is the address bound (an
+     * IFUNC already resolved). CONTINUE (or SKIP) keeps *addr, which the hook may have replaced;
+     * REFUSE fails the load naming the symbol and the requesting object. */
+    int (*bind)(void *ctx, const struct elfldr_obj *requester, const char *name, const char *version,
+                const struct elfldr_obj *definer, uintptr_t *addr);
     /* Each relocation before it is applied: CONTINUE (possibly with r->value changed), SKIP, REFUSE. */
     int (*reloc_before)(void *ctx, struct elfldr_reloc *r);
     /* Each relocation after it was applied. */

@@ -248,3 +248,74 @@ Test(ns, threads_open_use_and_close_in_one_namespace)
     cr_assert_eq(loaded_count(ns), 0);
     free_ns_clean(ns);
 }
+
+/* The bind hook sees every binding: it can replace one, or refuse one and fail the whole dlopen. */
+struct bind_log {
+    int seen_callee_twice, seen_from_callee;
+    const char *refuse;
+};
+
+static struct bind_log bind_log;
+
+static int replacement_twice(int x) { return 1000 + x; }
+
+static int watch_bindings(void *ctx, const struct elfldr_obj *requester, const char *name, const char *version,
+                          const struct elfldr_obj *definer, uintptr_t *addr)
+{
+    (void)ctx;
+    (void)version;
+    struct elfldr_info who;
+    /* Refused for libcaller only: libcallee binds its own callee_value too. */
+    if (bind_log.refuse && strcmp(name, bind_log.refuse) == 0 && elfldr_get_info(requester, &who) == 0 &&
+        strstr(who.name, "libcaller.so"))
+        return ELFLDR_HOOK_REFUSE;
+    if (strcmp(name, "callee_twice") == 0) {
+        bind_log.seen_callee_twice++;
+        struct elfldr_info info;
+        if (definer && elfldr_get_info(definer, &info) == 0 && strstr(info.name, "libcallee.so"))
+            bind_log.seen_from_callee++;
+        *addr = (uintptr_t)replacement_twice;
+    }
+    return ELFLDR_HOOK_CONTINUE;
+}
+
+static struct elfldr_ns *new_watched_ns(void)
+{
+    static const struct elfldr_hooks watch = {.resolve = from_process, .bind = watch_bindings};
+    elfldr_linux_ops(&linux_table);
+    counting_ops_init(&counting, &linux_table);
+    struct elfldr_ns_config cfg = {
+        .ops = &counting.ops, .hooks = &watch, .search_path = fixture_dir, .search_path_len = 1,
+        .system_path = nowhere, .system_path_len = 1, .thread_id = thread_id,
+    };
+    struct elfldr_ns *ns = elfldr_ns_new(&cfg);
+    cr_assert_not_null(ns);
+    return ns;
+}
+
+Test(ns, the_bind_hook_can_replace_a_binding)
+{
+    bind_log = (struct bind_log){0, 0, NULL};
+    struct elfldr_ns *ns = new_watched_ns();
+    void *h = elfldr_dlopen(ns, "libcaller.so", 0);
+    cr_assert_not_null(h, "%s", elfldr_dlerror(ns));
+    cr_assert_geq(bind_log.seen_callee_twice, 1, "the hook never saw callee_twice");
+    cr_assert_eq(bind_log.seen_from_callee, bind_log.seen_callee_twice, "the definer was not libcallee");
+    int (*call_twice)(int) = (int (*)(int))(uintptr_t)elfldr_dlsym(h, "caller_call_twice");
+    int (*via_pointer)(int) = (int (*)(int))(uintptr_t)elfldr_dlsym(h, "caller_call_twice_via_pointer");
+    cr_assert_eq(call_twice(5), 1005, "the PLT call did not go to the replacement");
+    cr_assert_eq(via_pointer(5), 1005, "the absolute pointer did not get the replacement");
+    cr_assert_eq(elfldr_dlclose(h), 0);
+    free_ns_clean(ns);
+}
+
+Test(ns, a_refused_binding_fails_the_dlopen_naming_symbol_and_library)
+{
+    bind_log = (struct bind_log){0, 0, "callee_value"};
+    struct elfldr_ns *ns = new_watched_ns();
+    cr_assert_null(elfldr_dlopen(ns, "libcaller.so", 0));
+    const char *message = elfldr_dlerror(ns);
+    cr_assert(message && strstr(message, "callee_value") && strstr(message, "libcaller.so"), "message: %s", message);
+    cr_assert_eq(loaded_count(ns), 0, "the refused dlopen left libraries loaded");
+    free_ns_clean(ns);
+}
