@@ -319,3 +319,62 @@ Test(ns, a_refused_binding_fails_the_dlopen_naming_symbol_and_library)
     cr_assert_eq(loaded_count(ns), 0, "the refused dlopen left libraries loaded");
     free_ns_clean(ns);
 }
+
+/* Scope order, as glibc's: the global scope first, then the library's own tree breadth-first; with
+ * RTLD_DEEPBIND the tree first. scope_which returns 'a', 'b' or 's' after the library defining it. */
+static int which_of(void *h, const char *fn)
+{
+    int_fn f = (int_fn)(uintptr_t)elfldr_dlsym(h, fn);
+    cr_assert_not_null(f, "no %s", fn);
+    return f();
+}
+
+Test(ns, dependencies_bind_in_breadth_first_order)
+{
+    struct elfldr_ns *ns = new_ns(fixture_dir, false, false);
+    void *user = elfldr_dlopen(ns, "libscope_user.so", 0);
+    cr_assert_not_null(user, "%s", elfldr_dlerror(ns));
+    cr_assert_eq(which_of(user, "scope_user_which"), 'a', "the first DT_NEEDED should win");
+    cr_assert_eq(which_of(user, "scope_which"), 'a', "dlsym on the handle searches its tree in the same order");
+    cr_assert_eq(which_of(user, "scope_user_b_only"), 'B');
+    cr_assert_eq(loaded_count(ns), 3);
+    cr_assert_eq(elfldr_dlclose(user), 0);
+    free_ns_clean(ns);
+}
+
+Test(ns, the_global_scope_interposes_unless_deepbind)
+{
+    struct elfldr_ns *ns = new_ns(fixture_dir, false, false);
+    void *b = elfldr_dlopen(ns, "libscope_b.so", ELFLDR_RTLD_GLOBAL);
+    cr_assert_not_null(b, "%s", elfldr_dlerror(ns));
+    void *self = elfldr_dlopen(ns, "libscope_self.so", 0);
+    cr_assert_not_null(self, "%s", elfldr_dlerror(ns));
+    cr_assert_eq(which_of(self, "scope_self_which"), 'b', "a global definition should interpose");
+    cr_assert_eq(elfldr_dlclose(self), 0);
+    void *deep = elfldr_dlopen(ns, "libscope_self.so", ELFLDR_RTLD_DEEPBIND);
+    cr_assert_not_null(deep, "%s", elfldr_dlerror(ns));
+    cr_assert_eq(which_of(deep, "scope_self_which"), 's', "DEEPBIND should bind the library's own first");
+    cr_assert_eq(elfldr_dlclose(deep), 0);
+    cr_assert_eq(elfldr_dlclose(b), 0);
+    free_ns_clean(ns);
+}
+
+Test(ns, a_local_library_does_not_interpose)
+{
+    struct elfldr_ns *ns = new_ns(fixture_dir, false, false);
+    void *a = elfldr_dlopen(ns, "libscope_a.so", ELFLDR_RTLD_LOCAL);
+    cr_assert_not_null(a, "%s", elfldr_dlerror(ns));
+    void *self = elfldr_dlopen(ns, "libscope_self.so", 0);
+    cr_assert_not_null(self, "%s", elfldr_dlerror(ns));
+    cr_assert_eq(which_of(self, "scope_self_which"), 's');
+    /* Made global later (dlopen again with RTLD_GLOBAL), it interposes for what is loaded after. */
+    void *again = elfldr_dlopen(ns, "libscope_a.so", ELFLDR_RTLD_NOLOAD | ELFLDR_RTLD_GLOBAL);
+    cr_assert_eq(again, a);
+    cr_assert_eq(elfldr_dlclose(self), 0);
+    self = elfldr_dlopen(ns, "libscope_self.so", 0);
+    cr_assert_eq(which_of(self, "scope_self_which"), 'a');
+    cr_assert_eq(elfldr_dlclose(self), 0);
+    cr_assert_eq(elfldr_dlclose(again), 0);
+    cr_assert_eq(elfldr_dlclose(a), 0);
+    free_ns_clean(ns);
+}
