@@ -44,6 +44,7 @@ struct elf64_ehdr {
 #define PT_INTERP 3
 #define PT_PHDR 6
 #define PT_TLS 7
+#define PT_GNU_EH_FRAME 0x6474e550
 #define PT_GNU_STACK 0x6474e551
 #define PT_GNU_RELRO 0x6474e552
 

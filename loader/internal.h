@@ -91,6 +91,7 @@ struct elfldr_obj {
 
     struct tls_module *tls; /* PT_TLS as a module (tls.c), or NULL */
     bool relocated;
+    bool announced; /* on_ready was called: on_unload is owed */
     bool initialised; /* constructors ran: destructors are owed */
 
     /* Constructors' arguments and IFUNC resolvers' arguments. */

@@ -8,8 +8,21 @@
 
 #define U(x) ((uint64_t)(x))
 
+/* The object is relocated: tell the caller (who may register its unwind tables, say) before any of
+ * its code runs. Told again, once, before it goes. */
+static void announce_ready(struct elfldr_obj *obj)
+{
+    obj->relocated = true;
+    if (obj->hooks.on_ready) {
+        obj->hooks.on_ready(obj->hooks.ctx, obj);
+        obj->announced = true;
+    }
+}
+
 static void release_object(struct elfldr_obj *obj)
 {
+    if (obj->announced && obj->hooks.on_unload)
+        obj->hooks.on_unload(obj->hooks.ctx, obj);
     struct elfldr_ops ops = obj->ops;
     tls_unregister(obj);
     unmap_image(obj);
@@ -117,7 +130,7 @@ static int finish_load(struct elfldr_obj *obj, const struct source *src, uintptr
         return 0;
     if ((rc = relocate(obj, err)))
         return rc;
-    obj->relocated = true;
+    announce_ready(obj);
     if (obj->flags & ELFLDR_LOAD_DEFER_INIT)
         return 0;
     return run_constructors(obj, err);
@@ -270,7 +283,7 @@ int elfldr_relocate(struct elfldr_obj *obj, struct elfldr_obj *const *scope, siz
     obj->scope = NULL;
     obj->scope_len = 0;
     if (rc == 0)
-        obj->relocated = true;
+        announce_ready(obj);
     return rc;
 }
 

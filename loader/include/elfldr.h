@@ -257,6 +257,11 @@ struct elfldr_hooks {
     void (*reloc_after)(void *ctx, const struct elfldr_reloc *r);
     /* A relocation type the loader does not know: SKIP when the hook applied it, anything else fails. */
     int (*reloc_unknown)(void *ctx, struct elfldr_reloc *r);
+    /* The object is relocated and protected, and none of its code has run yet: a hosted caller may
+     * register its unwind tables here (see elfldr_eh_frame), or tell a profiler. on_unload follows,
+     * once, after its destructors and before it is unmapped. */
+    void (*on_ready)(void *ctx, const struct elfldr_obj *obj);
+    void (*on_unload)(void *ctx, const struct elfldr_obj *obj);
     /* Each constructor and destructor before it runs: CONTINUE to run it, SKIP to not run it (the hook
      * may call it itself, now or later). */
     int (*on_init)(void *ctx, const struct elfldr_obj *obj, enum elfldr_init_kind kind, unsigned index,
@@ -337,6 +342,9 @@ struct elfldr_info {
 };
 
 int elfldr_get_info(const struct elfldr_obj *obj, struct elfldr_info *info);
+/* The start of the object's .eh_frame, found through PT_GNU_EH_FRAME, or NULL: what libgcc's
+ * __register_frame_info takes, so that exceptions unwind through code the host's loader never saw. */
+const void *elfldr_eh_frame(const struct elfldr_obj *obj);
 /* The i-th DT_NEEDED name, or NULL. */
 const char *elfldr_needed(const struct elfldr_obj *obj, size_t i);
 
