@@ -90,6 +90,7 @@ struct elfldr_obj {
     size_t nversions;
 
     struct tls_module *tls; /* PT_TLS as a module (tls.c), or NULL */
+    bool tls_static;        /* the module was given static TLS */
     bool relocated;
     bool announced; /* on_ready was called: on_unload is owed */
     bool initialised; /* constructors ran: destructors are owed */
@@ -163,6 +164,9 @@ int relocate(struct elfldr_obj *obj, struct elfldr_error *err);
 /* tls.c */
 int tls_register(struct elfldr_obj *obj, struct elfldr_error *err);
 void tls_unregister(struct elfldr_obj *obj);
+/* Give the object's module static TLS through the static_tls hook (once). */
+int tls_make_static(struct elfldr_obj *obj, struct elfldr_error *err);
+intptr_t tls_static_offset(const struct elfldr_obj *obj);
 
 /* init.c */
 int run_constructors(struct elfldr_obj *obj, struct elfldr_error *err);

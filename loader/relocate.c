@@ -246,9 +246,22 @@ static int compute_tls(struct reloc_state *st, const struct reloc_entry *e, stru
     const struct elfldr_obj *module = e->sym ? def_obj : st->obj;
     if (!module || !module->tls)
         return set_error(st->err, ELFLDR_E_UNSUPPORTED,
-                         "%s[%u]: %s for `%s': its thread-local storage is not in an object elfldr loaded", st->table,
+                         "%s[%u]: %s for `%s': not supported: its thread-local storage is not in an object elfldr loaded", st->table,
                          U(e->index), arch_reloc_name(e->type), r->sym_name ? r->sym_name : "(local)");
-    r->value = (uintptr_t)module->tls;
+    if (r->rclass == ELFLDR_RC_DTPMOD) {
+        r->value = (uintptr_t)module->tls;
+        return 0;
+    }
+    /* R_*_TPOFF: the variable's distance from the thread pointer, in its module's static block. Only
+     * the object's own module can be made static here: another's was laid out when it was loaded. */
+    if (module != st->obj && !module->tls_static)
+        return set_error(st->err, ELFLDR_E_UNSUPPORTED, "%s[%u]: %s for `%s': not supported: its module has no static TLS", st->table,
+                         U(e->index), arch_reloc_name(e->type), r->sym_name ? r->sym_name : "(local)");
+    int rc = module == st->obj ? tls_make_static(st->obj, st->err) : 0;
+    if (rc)
+        return rc;
+    st->obj->tls_static = module == st->obj ? true : st->obj->tls_static;
+    r->value = (uint64_t)tls_static_offset(module) + (e->sym ? r->sym_value : 0) + (uint64_t)r->addend;
     return 0;
 }
 
@@ -334,7 +347,7 @@ static int apply(struct reloc_state *st, const struct reloc_entry *e)
     }
     if (rc_class == ELFLDR_RC_NONE)
         return 0;
-    if (rc_class == ELFLDR_RC_TPOFF || rc_class == ELFLDR_RC_TLSDESC)
+    if (rc_class == ELFLDR_RC_TLSDESC)
         return unsupported_tls(st, e);
     size_t size = field_size(rc_class);
     if (rc_class != ELFLDR_RC_COPY && !in_writable(obj, r.where, size))
@@ -356,7 +369,7 @@ static int apply(struct reloc_state *st, const struct reloc_entry *e)
     if (e->sym && rc_class != ELFLDR_RC_RELATIVE && rc_class != ELFLDR_RC_IRELATIVE &&
         (rc = resolve_symbol(st, e->sym, false, &r.sym_value, &sym_size, &def_obj)))
         return rc;
-    if (rc_class == ELFLDR_RC_DTPMOD || rc_class == ELFLDR_RC_DTPOFF)
+    if (rc_class == ELFLDR_RC_DTPMOD || rc_class == ELFLDR_RC_DTPOFF || rc_class == ELFLDR_RC_TPOFF)
         rc = compute_tls(st, e, &r, def_obj);
     else
         rc = compute(st, e, &r, sym_size);

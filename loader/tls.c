@@ -21,6 +21,8 @@ struct tls_block {
 
 struct tls_module {
     struct elfldr_ops ops;
+    bool is_static;     /* every thread's block lies at tp + tp_offset */
+    intptr_t tp_offset;
     const unsigned char *image;
     size_t filesz, memsz, align, alloc_size;
     int lock;
@@ -99,11 +101,42 @@ static unsigned char *new_block(struct tls_module *m, uintptr_t thread)
     return data;
 }
 
+int tls_make_static(struct elfldr_obj *obj, struct elfldr_error *err)
+{
+    struct tls_module *m = obj->tls;
+    if (!m)
+        return set_error(err, ELFLDR_E_SEG_MISC, "%s: a static TLS relocation but no PT_TLS", obj->name);
+    if (m->is_static)
+        return 0;
+    if (m->nblocks)
+        return set_error(err, ELFLDR_E_UNSUPPORTED, "%s: static TLS after dynamic TLS was handed out is not supported",
+                         obj->name);
+    intptr_t offset;
+    if (!obj->hooks.static_tls ||
+        obj->hooks.static_tls(obj->hooks.ctx, obj, m->memsz, m->align, &offset) != ELFLDR_HOOK_CONTINUE)
+        return set_error(err, ELFLDR_E_UNSUPPORTED,
+                         "%s: static TLS (%u bytes) is not supported without a static_tls hook to supply it", obj->name,
+                         U(m->memsz));
+    if ((arch_thread_pointer() + (uintptr_t)offset) % m->align != 0)
+        return set_error(err, ELFLDR_E_UNSUPPORTED, "%s: a static TLS block at tp offset %d, not %u-byte aligned, is not supported",
+                         obj->name, (int64_t)offset, U(m->align));
+    m->is_static = true;
+    m->tp_offset = offset;
+    unsigned char *block = (unsigned char *)(arch_thread_pointer() + (uintptr_t)offset);
+    __builtin_memcpy(block, m->image, m->filesz);
+    __builtin_memset(block + m->filesz, 0, m->memsz - m->filesz);
+    return 0;
+}
+
+intptr_t tls_static_offset(const struct elfldr_obj *obj) { return obj->tls->tp_offset; }
+
 void *elfldr_tls_get_addr(void *index)
 {
     const struct tls_index *ti = index;
     struct tls_module *m = (struct tls_module *)ti->module;
     uintptr_t thread = arch_thread_pointer();
+    if (m->is_static)
+        return (unsigned char *)(thread + (uintptr_t)m->tp_offset) + ti->offset + ARCH_TLS_DTV_OFFSET;
     unsigned char *data = NULL;
     module_lock(m);
     for (size_t i = 0; i < m->nblocks && !data; i++)

@@ -251,6 +251,13 @@ struct elfldr_hooks {
      * REFUSE fails the load naming the symbol and the requesting object. */
     int (*bind)(void *ctx, const struct elfldr_obj *requester, const char *name, const char *version,
                 const struct elfldr_obj *definer, uintptr_t *addr);
+    /* Static TLS for an object whose code reaches its thread-locals at a fixed distance from the thread
+     * pointer (R_*_TPOFF, the initial-exec model): the hook finds `size` bytes aligned to `align` at the
+     * same offset from every thread's thread pointer, sets *tp_offset (block = tp + *tp_offset) and
+     * returns CONTINUE. elfldr copies the TLS image into the calling thread's block; the blocks of other
+     * threads are the hook owner's to fill (elfldr_get_info gives the image). Without the hook, or when
+     * it refuses, the load fails with ELFLDR_E_UNSUPPORTED. */
+    int (*static_tls)(void *ctx, const struct elfldr_obj *obj, size_t size, size_t align, intptr_t *tp_offset);
     /* Each relocation before it is applied: CONTINUE (possibly with r->value changed), SKIP, REFUSE. */
     int (*reloc_before)(void *ctx, struct elfldr_reloc *r);
     /* Each relocation after it was applied. */
@@ -450,7 +457,8 @@ const char *elfldr_dlerror(struct elfldr_ns *ns);
  * defines it: glibc's lives in ld.so): given the {module, offset} pair that R_*_DTPMOD and R_*_DTPOFF
  * filled, the address of that variable for the calling thread. Each thread gets its own copy of a
  * module's block on first use, initialised from the module's TLS image; blocks are freed when their
- * object is unloaded. Static TLS (R_*_TPOFF) and TLSDESC are not supported yet.
+ * object is unloaded. For an object given static TLS (the static_tls hook), the block is the one at
+ * the thread pointer plus the hook's offset. TLSDESC is not supported yet.
  */
 void *elfldr_tls_get_addr(void *tls_index);
 

@@ -3,6 +3,7 @@
 #include "harness.h"
 
 #include <pthread.h>
+#include <string.h>
 
 typedef int (*int_fn)(void);
 typedef int *(*address_fn)(void);
@@ -70,4 +71,77 @@ TEST_EVERY_WAY(tls, each_thread_sees_its_own_initialised_copy)
     cr_assert_eq(fns.bump(), 8);
     cr_assert_eq(*fns.counter_address(), 8);
     harness_unload_ok(h, obj);
+}
+
+/* ---- static TLS (initial-exec) through the static_tls hook --------------------------------------- */
+
+/* The space the hook hands out: part of this program's own static TLS, so it lies at the same offset
+ * from every thread's thread pointer. */
+static __thread unsigned char static_reserve[256] __attribute__((aligned(64)));
+
+static uintptr_t thread_pointer(void) { return (uintptr_t)__builtin_thread_pointer(); }
+
+static int give_static_tls(void *ctx, const struct elfldr_obj *obj, size_t size, size_t align, intptr_t *tp_offset)
+{
+    (void)ctx;
+    (void)obj;
+    if (size > sizeof(static_reserve) || align > 64)
+        return ELFLDR_HOOK_REFUSE;
+    *tp_offset = (intptr_t)((uintptr_t)static_reserve - thread_pointer());
+    return ELFLDR_HOOK_CONTINUE;
+}
+
+struct ie_thread {
+    const struct elfldr_info *info;
+    int_fn bump;
+    long (*zero_sum)(void);
+    int first;
+    long zero;
+};
+
+/* A new thread's block is the hook owner's to fill, from the object's TLS image. */
+static void *use_static_tls(void *arg)
+{
+    struct ie_thread *t = arg;
+    memcpy(static_reserve, (const void *)t->info->tls_image, t->info->tls_filesz);
+    memset(static_reserve + t->info->tls_filesz, 0, t->info->tls_memsz - t->info->tls_filesz);
+    t->first = t->bump();
+    t->zero = t->zero_sum();
+    return NULL;
+}
+
+TEST_EVERY_WAY(tls, static_tls_comes_from_the_hook)
+{
+    struct elfldr_hooks hooks = {.static_tls = give_static_tls};
+    struct elfldr_load_opts opts = {.hooks = &hooks};
+    struct elfldr_obj *obj = harness_load_ok(h, FIXTURE_TLS_IE, &opts);
+    struct elfldr_info info;
+    cr_assert_eq(elfldr_get_info(obj, &info), 0);
+    int_fn bump = SYM_FN(obj, int_fn, "tls_ie_bump");
+    address_fn address = SYM_FN(obj, address_fn, "tls_ie_address");
+    long (*zero_sum)(void) = (long (*)(void))(uintptr_t)sym_ok(obj, "tls_ie_zero_sum");
+    cr_assert_eq(bump(), 41, "the loading thread's block was not initialised from the image");
+    cr_assert_eq(zero_sum(), 0);
+    cr_assert_eq(zero_sum(), 8, "the .tbss part is not this thread's own");
+    cr_assert(address() >= (int *)static_reserve && address() < (int *)(static_reserve + sizeof(static_reserve)),
+              "the variable is not in the space the hook gave");
+
+    pthread_t thread;
+    struct ie_thread t = {&info, bump, zero_sum, 0, -1};
+    cr_assert_eq(pthread_create(&thread, NULL, use_static_tls, &t), 0);
+    pthread_join(thread, NULL);
+    cr_assert_eq(t.first, 41, "another thread saw this thread's copy");
+    cr_assert_eq(t.zero, 0);
+    cr_assert_eq(bump(), 42);
+    harness_unload_ok(h, obj);
+}
+
+TEST_EVERY_WAY(tls, static_tls_without_a_hook_is_a_clear_error)
+{
+    struct elfldr_obj *obj = NULL;
+    struct elfldr_error err;
+    int rc = harness_load(h, FIXTURE_TLS_IE, NULL, &obj, &err);
+    cr_assert_eq(rc, ELFLDR_E_UNSUPPORTED, "got %d: %s", rc, err.message);
+    cr_assert(strstr(err.message, "static TLS"), "message: %s", err.message);
+    harness_assert_clean(h);
 }
