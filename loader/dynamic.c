@@ -29,6 +29,9 @@ static int image_ptr(const struct elfldr_obj *obj, const char *tag, uint64_t vad
                      uintptr_t *out, struct elfldr_error *err)
 {
     uintptr_t addr = obj->load_bias + vaddr;
+    /* glibc rewrites most pointer tags of the objects it loads into addresses (not on RISC-V). */
+    if (obj->adopted && obj->load_bias && vaddr >= obj->load_bias && in_image(obj, vaddr, 1))
+        addr = vaddr;
     if (vaddr % align != 0)
         return set_error(err, ELFLDR_E_DYN_PTR, "dynamic: %s %x is not %u-byte aligned", tag, vaddr, align);
     if (!in_image(obj, addr, size))

@@ -92,6 +92,7 @@ struct elfldr_obj {
     struct tls_module *tls; /* PT_TLS as a module (tls.c), or NULL */
     bool tls_static;        /* the module was given static TLS */
     bool relocated;
+    bool adopted;   /* mapped and relocated by another loader (the host's): never unmapped here */
     bool announced; /* on_ready was called: on_unload is owed */
     bool initialised; /* constructors ran: destructors are owed */
 
@@ -160,6 +161,10 @@ uint32_t elf_sysv_hash(const char *name);
 
 /* relocate.c */
 int relocate(struct elfldr_obj *obj, struct elfldr_error *err);
+
+/* load.c: an object some other loader mapped and relocated (a host library), for lookups only. */
+int adopt_mapped(const struct elfldr_ops *ops, uintptr_t bias, const struct elfldr_phdr *phdrs, size_t phnum,
+                 const char *name, struct elfldr_obj **out, struct elfldr_error *err);
 
 /* tls.c */
 int tls_register(struct elfldr_obj *obj, struct elfldr_error *err);

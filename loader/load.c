@@ -308,6 +308,47 @@ int elfldr_unload(struct elfldr_obj *obj, struct elfldr_error *err)
     return rc;
 }
 
+int adopt_mapped(const struct elfldr_ops *ops, uintptr_t bias, const struct elfldr_phdr *phdrs, size_t phnum,
+                 const char *name, struct elfldr_obj **out, struct elfldr_error *err)
+{
+    if (!phdrs || phnum == 0 || phnum > 65536 / sizeof(struct elfldr_phdr))
+        return set_error(err, ELFLDR_E_PHNUM, "%s: %u program headers", name, U(phnum));
+    struct elf64_ehdr eh;
+    __builtin_memset(&eh, 0, sizeof(eh));
+    eh.e_type = ET_DYN;
+    eh.e_phnum = (uint16_t)phnum;
+    struct elfldr_obj *obj;
+    int rc = new_object(ops, &eh, name, &obj, err);
+    if (rc)
+        return rc;
+    __builtin_memcpy(obj->phdrs, phdrs, phnum * sizeof(*phdrs));
+    obj->adopted = true;
+    obj->relocated = true; /* by whoever mapped it */
+    obj->load_bias = bias;
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    for (unsigned i = 0; i < phnum; i++) {
+        const struct elfldr_phdr *ph = &obj->phdrs[i];
+        if (ph->p_type == PT_LOAD) {
+            lo = ph->p_vaddr < lo ? ph->p_vaddr : lo;
+            hi = ph->p_vaddr + ph->p_memsz > hi ? ph->p_vaddr + ph->p_memsz : hi;
+        } else if (ph->p_type == PT_DYNAMIC) {
+            obj->dynamic_index = (int)i;
+        }
+    }
+    if (hi == 0) {
+        release_object(obj);
+        return set_error(err, ELFLDR_E_NO_LOAD, "%s: no PT_LOAD", name);
+    }
+    obj->base = bias + page_down(lo, ops->page_size);
+    obj->span = page_up(hi, ops->page_size) - page_down(lo, ops->page_size);
+    if ((rc = decode_dynamic(obj, err)) || (rc = prepare_symbols(obj, err)) || (rc = prepare_versions(obj, err))) {
+        release_object(obj);
+        return rc;
+    }
+    *out = obj;
+    return 0;
+}
+
 int elfldr_get_info(const struct elfldr_obj *obj, struct elfldr_info *info)
 {
     if (!obj || !info)

@@ -21,6 +21,7 @@ struct handle {
     size_t alloc_size;
     unsigned refcount;
     bool global, nodelete;
+    bool host; /* the host's, adopted for lookups: not counted as the namespace's own */
     struct handle **deps; /* direct dependencies; each holds one reference */
     size_t ndeps;
     struct handle **search; /* itself, then its tree breadth-first: dlsym's order */
@@ -694,7 +695,7 @@ int elfldr_dladdr(struct elfldr_ns *ns, const void *addr, struct elfldr_dl_info 
     ns_lock(ns);
     int rc = -1;
     for (struct handle *h = ns->first; h && rc; h = h->next) {
-        if (!in_image(h->obj, (uintptr_t)addr, 1))
+        if (h->host || !in_image(h->obj, (uintptr_t)addr, 1))
             continue;
         __builtin_memset(info, 0, sizeof(*info));
         info->dli_fname = h->name;
@@ -713,11 +714,124 @@ int elfldr_dl_iterate_phdr(struct elfldr_ns *ns, int (*cb)(const struct elfldr_p
     ns_lock(ns);
     int rc = 0;
     for (struct handle *h = ns->first; h && !rc; h = h->next) {
+        if (h->host)
+            continue;
         struct elfldr_phdr_info info = {h->obj->load_bias, h->name, h->obj->phdrs, (uint16_t)h->obj->phnum};
         rc = cb(&info, data);
     }
     ns_unlock(ns);
     return rc;
+}
+
+/* ---- the host's libraries ------------------------------------------------------------------------- */
+
+#define AT_PHDR 3
+#define AT_PHNUM 5
+
+/* The auxiliary vector, read from /proc/self/auxv with raw system calls (the Linux table only). */
+static bool read_auxv(uint64_t *auxv, size_t words)
+{
+    long fd = arch_syscall6(SYS_openat, -100, (long)"/proc/self/auxv", 02000000, 0, 0, 0);
+    if (fd < 0)
+        return false;
+    size_t got = 0, want = words * sizeof(uint64_t) - 2 * sizeof(uint64_t);
+    while (got < want) {
+        long r = arch_syscall3(SYS_read, fd, (long)((char *)auxv + got), (long)(want - got));
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    arch_syscall3(SYS_close, fd, 0, 0);
+    __builtin_memset((char *)auxv + got, 0, 2 * sizeof(uint64_t));
+    return got >= 2 * sizeof(uint64_t);
+}
+
+/* glibc's struct link_map and struct r_debug, their public parts (<link.h>). */
+struct host_link_map {
+    uintptr_t l_addr;
+    const char *l_name;
+    const void *l_ld;
+    const struct host_link_map *l_next, *l_prev;
+};
+
+struct host_r_debug {
+    int32_t r_version;
+    const struct host_link_map *r_map;
+};
+
+/* The main program's DT_DEBUG points at the r_debug whose r_map lists the libraries ld.so loaded. */
+static const struct host_r_debug *host_debug(const struct elfldr_phdr *phdrs, size_t phnum, uintptr_t *exe_bias)
+{
+    uintptr_t bias = 0;
+    for (size_t i = 0; i < phnum; i++)
+        if (phdrs[i].p_type == PT_PHDR)
+            bias = (uintptr_t)phdrs - phdrs[i].p_vaddr;
+    *exe_bias = bias;
+    for (size_t i = 0; i < phnum; i++) {
+        if (phdrs[i].p_type != PT_DYNAMIC)
+            continue;
+        for (const struct elf64_dyn *d = (const struct elf64_dyn *)(bias + phdrs[i].p_vaddr); d->d_tag != DT_NULL; d++)
+            if (d->d_tag == DT_DEBUG)
+                return (const struct host_r_debug *)d->d_val;
+    }
+    return NULL;
+}
+
+static void adopt_one(struct elfldr_ns *ns, uintptr_t bias, const struct elfldr_phdr *phdrs, size_t phnum,
+                      const char *name)
+{
+    struct elfldr_obj *obj;
+    struct elfldr_error err;
+    if (adopt_mapped(&ns->ops, bias, phdrs, phnum, name, &obj, &err) != 0)
+        return; /* not usable for lookups: the host keeps it, the namespace goes without */
+    struct handle *h = new_handle(ns, obj, name);
+    if (!h) {
+        elfldr_unload(obj, NULL);
+        return;
+    }
+    h->global = h->nodelete = h->host = true;
+    h->search = ns_alloc(ns, sizeof(*h->search));
+    if (h->search) {
+        h->search[0] = h;
+        h->nsearch = 1;
+    }
+}
+
+/* Every library the host's loader has mapped joins the namespace's global scope, for lookups only. */
+static void adopt_host(struct elfldr_ns *ns)
+{
+    uint64_t auxv[128];
+    if (!read_auxv(auxv, 128))
+        return;
+    const struct elfldr_phdr *exe_phdrs = NULL;
+    size_t exe_phnum = 0;
+    for (size_t i = 0; auxv[i]; i += 2) {
+        if (auxv[i] == AT_PHDR)
+            exe_phdrs = (const struct elfldr_phdr *)auxv[i + 1];
+        else if (auxv[i] == AT_PHNUM)
+            exe_phnum = auxv[i + 1];
+    }
+    if (!exe_phdrs)
+        return;
+    uintptr_t exe_bias;
+    const struct host_r_debug *debug = host_debug(exe_phdrs, exe_phnum, &exe_bias);
+    if (!debug)
+        return;
+    for (const struct host_link_map *l = debug->r_map; l; l = l->l_next) {
+        if (l == debug->r_map) {
+            adopt_one(ns, exe_bias, exe_phdrs, exe_phnum, "(main program)");
+            continue;
+        }
+        /* A library's ELF header lies at its load address (its first PT_LOAD maps offset 0 at 0). */
+        const struct elf64_ehdr *eh = (const struct elf64_ehdr *)l->l_addr;
+        if (!l->l_addr || !l->l_name || eh->e_ident[0] != 0x7f || eh->e_ident[1] != 'E' ||
+            eh->e_phentsize != sizeof(struct elfldr_phdr) || eh->e_phoff > 4096)
+            continue;
+        /* Given a list, only the host libraries it names are shared; the others get copies of their own. */
+        if (ns->cfg.host_sonames && !is_host_soname(ns, base_name(l->l_name)))
+            continue;
+        adopt_one(ns, l->l_addr, (const struct elfldr_phdr *)(l->l_addr + eh->e_phoff), eh->e_phnum, l->l_name);
+    }
 }
 
 struct elfldr_ns *elfldr_ns_new(const struct elfldr_ns_config *cfg)
@@ -742,6 +856,8 @@ struct elfldr_ns *elfldr_ns_new(const struct elfldr_ns_config *cfg)
         }
     }
     ns->linux_tid = !(cfg && cfg->ops);
+    if (ns->linux_tid && !ns->cfg.isolated)
+        adopt_host(ns);
     return ns;
 }
 

@@ -166,11 +166,12 @@ static int resolve_symbol(struct reloc_state *st, uint32_t index, bool for_copy,
             return rc;
         struct sym_query q;
         sym_query_init(&q, name, version);
-        def_obj = search_scope(obj, &q, for_copy, &def);
+        /* Only elfldr's knows the modules elfldr loaded: glibc's (in ld.so, which a namespace may share
+         * with the host) must not serve them. */
+        def_obj = str_cmp(name, "__tls_get_addr") == 0 ? NULL : search_scope(obj, &q, for_copy, &def);
         if (!def_obj) {
             *size = ref->st_size;
             *def_obj_out = NULL;
-            /* glibc's lives in ld.so; only elfldr's knows the modules elfldr loaded. */
             if (str_cmp(name, "__tls_get_addr") == 0) {
                 *value = (uintptr_t)elfldr_tls_get_addr;
                 goto done;

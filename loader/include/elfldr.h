@@ -378,9 +378,12 @@ int elfldr_lookup(const struct elfldr_obj *obj, const char *name, const char *ve
  * DT_RUNPATH), the namespace's search path, its DT_RUNPATH, then the system directories (by default
  * /lib/<multiarch>, /usr/lib/<multiarch>, /lib, /usr/lib). $ORIGIN, $LIB and $PLATFORM are expanded.
  *
- * Sharing the host: unless the namespace is isolated, a DT_NEEDED naming one of `host_sonames` (by
- * default glibc's own libraries: libc.so.6, libm.so.6, ld-linux, ...) is not loaded; the symbols it
- * would have given must come from the resolve hook (a hosted caller answers with dlsym).
+ * Sharing the host: unless the namespace is isolated, with the Linux table it finds the libraries the
+ * host's loader has mapped (through the auxiliary vector and ld.so's link map, no libc call) and puts
+ * them first in its global scope: a library the host has is not loaded again, and symbols bind to the
+ * host's copies with no hook. `host_sonames`, when given, limits that to the libraries it names. A
+ * DT_NEEDED naming one of `host_sonames` (by default glibc's: libc.so.6, libm.so.6, ld-linux, ...) that
+ * the host has not loaded is not loaded either: its symbols must come from the resolve hook.
  *
  * Every call takes the namespace's lock: a namespace may be used from several threads at once, and
  * a constructor may call back into it from the same thread.
@@ -403,7 +406,7 @@ struct elfldr_ns_config {
     size_t search_path_len;
     const char *const *system_path;   /* NULL: the defaults above */
     size_t system_path_len;
-    const char *const *host_sonames;  /* NULL: glibc's libraries */
+    const char *const *host_sonames;  /* the host libraries to share; NULL: all it has, and glibc's */
     size_t host_sonames_len;
     bool isolated;                    /* load every dependency; share nothing with the host */
     const char *lib;                  /* $LIB (NULL: "lib/<multiarch>") */

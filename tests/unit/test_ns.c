@@ -378,3 +378,36 @@ Test(ns, a_local_library_does_not_interpose)
     cr_assert_eq(elfldr_dlclose(a), 0);
     free_ns_clean(ns);
 }
+
+/* With the Linux table, a namespace finds the host's own libraries through the auxiliary vector and
+ * ld.so's link map: one the host has is not loaded again, and symbols bind to the host's with no hook.
+ * (This test program has libz and libc loaded.) */
+Test(ns, the_hosts_libraries_serve_without_a_hook)
+{
+    struct elfldr_ns *ns = elfldr_ns_new(NULL);
+    cr_assert_not_null(ns);
+    void *z = elfldr_dlopen(ns, "libz.so.1", ELFLDR_RTLD_NOW);
+    cr_assert_not_null(z, "%s", elfldr_dlerror(ns));
+    cr_assert_eq(loaded_count(ns), 0, "the host's libz was loaded again");
+    cr_assert_eq(elfldr_dlsym(z, "zlibVersion"), dlsym(RTLD_DEFAULT, "zlibVersion"), "not the host's zlibVersion");
+    void *libc = elfldr_dlopen(ns, "libc.so.6", 0);
+    cr_assert_not_null(libc, "%s", elfldr_dlerror(ns));
+    cr_assert_eq(elfldr_dlsym(libc, "strlen"), dlsym(RTLD_DEFAULT, "strlen"));
+    cr_assert_eq(elfldr_dlclose(libc), 0);
+    cr_assert_eq(elfldr_dlclose(z), 0);
+    elfldr_ns_free(ns);
+
+    /* Sharing only libc: libz gets a copy of its own, bound to the host's libc without a hook. */
+    static const char *const only_libc[] = {"libc.so.6"};
+    struct elfldr_ns_config cfg = {.host_sonames = only_libc, .host_sonames_len = 1};
+    ns = elfldr_ns_new(&cfg);
+    z = elfldr_dlopen(ns, "libz.so.1", ELFLDR_RTLD_NOW);
+    cr_assert_not_null(z, "%s", elfldr_dlerror(ns));
+    cr_assert_eq(loaded_count(ns), 1);
+    const char *(*version)(void) = (const char *(*)(void))(uintptr_t)elfldr_dlsym(z, "zlibVersion");
+    cr_assert_neq((void *)(uintptr_t)version, dlsym(RTLD_DEFAULT, "zlibVersion"), "this should be a copy");
+    cr_assert_str_eq(version(), ((const char *(*)(void))(uintptr_t)dlsym(RTLD_DEFAULT, "zlibVersion"))());
+    cr_assert_eq(elfldr_dlclose(z), 0);
+    cr_assert_eq(loaded_count(ns), 0);
+    elfldr_ns_free(ns);
+}
