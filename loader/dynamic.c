@@ -248,10 +248,7 @@ int decode_dynamic(struct elfldr_obj *obj, struct elfldr_error *err)
     d->textrel = raw.has[DT_TEXTREL] || (d->flags & DF_TEXTREL);
     d->symbolic = raw.has[DT_SYMBOLIC] || (d->flags & DF_SYMBOLIC);
     d->bind_now = raw.has[DT_BIND_NOW] || (d->flags & DF_BIND_NOW) || (d->flags_1 & DF_1_NOW);
-    if (raw.has[DT_PLTGOT]) {
-        uintptr_t got;
-        if ((rc = image_ptr(obj, "DT_PLTGOT", raw.val[DT_PLTGOT], 8, 8, &got, err)))
-            return rc;
-    }
+    if (raw.has[DT_PLTGOT] && (rc = image_ptr(obj, "DT_PLTGOT", raw.val[DT_PLTGOT], 8, 8, &d->pltgot, err)))
+        return rc;
     return 0;
 }

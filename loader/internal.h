@@ -47,6 +47,7 @@ struct dyninfo {
     uint64_t relasz, relsz, relrsz, pltrelsz;
     uint64_t pltrel; /* DT_RELA or DT_REL */
 
+    uintptr_t pltgot; /* GOT[0..2] are the dynamic linker's: lazy binding's object and entry */
     uintptr_t init, fini;
     uintptr_t init_array, fini_array, preinit_array;
     uint64_t init_arraysz, fini_arraysz, preinit_arraysz;
@@ -104,6 +105,9 @@ struct elfldr_obj {
 
     struct elfldr_obj *const *scope;
     size_t scope_len;
+    /* Lazy binding resolves after the load: it keeps a copy of the scope, owned here. */
+    bool lazy;
+    struct elfldr_obj **owned_scope;
 };
 
 /* error.c / format.c */
@@ -172,6 +176,12 @@ void tls_unregister(struct elfldr_obj *obj);
 /* Give the object's module static TLS through the static_tls hook (once). */
 int tls_make_static(struct elfldr_obj *obj, struct elfldr_error *err);
 intptr_t tls_static_offset(const struct elfldr_obj *obj);
+
+/* lazy.c: the entry the PLT reaches through GOT[2], and what it calls. */
+bool lazy_supported(void);
+uintptr_t lazy_entry_address(void);
+uintptr_t lazy_fixup(struct elfldr_obj *obj, uintptr_t index);
+int apply_one_jump_slot(struct elfldr_obj *obj, size_t index, uintptr_t *value);
 
 /* init.c */
 int run_constructors(struct elfldr_obj *obj, struct elfldr_error *err);

@@ -19,6 +19,21 @@ static void announce_ready(struct elfldr_obj *obj)
     }
 }
 
+/* Lazy binding resolves after the load returns: the scope must outlive the caller's array. */
+static int keep_scope(struct elfldr_obj *obj, struct elfldr_obj *const *scope, size_t len, struct elfldr_error *err)
+{
+    obj->scope = scope;
+    obj->scope_len = scope ? len : 0;
+    if (!obj->lazy || obj->scope_len == 0)
+        return 0;
+    obj->owned_scope = obj->ops.alloc(obj->ops.ctx, obj->scope_len * sizeof(*obj->owned_scope));
+    if (!obj->owned_scope)
+        return set_error(err, ELFLDR_E_NOMEM, "%s: no memory to keep its scope for lazy binding", obj->name);
+    __builtin_memcpy(obj->owned_scope, scope, obj->scope_len * sizeof(*obj->owned_scope));
+    obj->scope = obj->owned_scope;
+    return 0;
+}
+
 static void release_object(struct elfldr_obj *obj)
 {
     if (obj->announced && obj->hooks.on_unload)
@@ -28,6 +43,8 @@ static void release_object(struct elfldr_obj *obj)
     unmap_image(obj);
     if (obj->versions)
         ops.free(ops.ctx, obj->versions, obj->nversions * sizeof(struct version));
+    if (obj->owned_scope)
+        ops.free(ops.ctx, obj->owned_scope, obj->scope_len * sizeof(*obj->owned_scope));
     if (obj->interp)
         ops.free(ops.ctx, obj->interp, obj->interp_size);
     ops.free(ops.ctx, obj, obj->alloc_size);
@@ -126,8 +143,11 @@ static int finish_load(struct elfldr_obj *obj, const struct source *src, uintptr
         return rc;
     if ((rc = tls_register(obj, err)))
         return rc;
+    obj->lazy = (obj->flags & ELFLDR_LOAD_LAZY) && lazy_supported() && !obj->dyn.bind_now && obj->dyn.jmprel;
     if (obj->flags & ELFLDR_LOAD_DEFER_RELOC)
         return 0;
+    if ((rc = keep_scope(obj, obj->scope, obj->scope_len, err)))
+        return rc;
     if ((rc = relocate(obj, err)))
         return rc;
     announce_ready(obj);
@@ -276,12 +296,14 @@ int elfldr_relocate(struct elfldr_obj *obj, struct elfldr_obj *const *scope, siz
         return set_error(err, ELFLDR_E_INVAL, "no object");
     if (obj->relocated || (obj->flags & ELFLDR_LOAD_MAP_ONLY))
         return set_error(err, ELFLDR_E_INVAL, "%s: already relocated, or loaded map-only", obj->name);
-    obj->scope = scope;
-    obj->scope_len = scope ? scope_len : 0;
-    int rc = relocate(obj, err);
-    /* The scope is the caller's array: it is not kept past this call. */
-    obj->scope = NULL;
-    obj->scope_len = 0;
+    int rc = keep_scope(obj, scope, scope_len, err);
+    if (rc == 0)
+        rc = relocate(obj, err);
+    /* The scope is the caller's array: it is not kept past this call, unless copied for lazy binding. */
+    if (!obj->owned_scope) {
+        obj->scope = NULL;
+        obj->scope_len = 0;
+    }
     if (rc == 0)
         announce_ready(obj);
     return rc;

@@ -49,6 +49,7 @@ struct session {
     size_t nadded, cap;
     char *path;
     struct elfldr_error *err;
+    unsigned load_flags; /* ELFLDR_LOAD_LAZY for RTLD_LAZY */
 };
 
 /* Lists as NUL-separated strings ending in an empty one: plain bytes, nothing to relocate. */
@@ -316,7 +317,7 @@ static int load_deferred(struct session *s, const char *path, struct elfldr_obj 
     struct elfldr_load_opts opts = {0};
     opts.ops = &s->ns->ops;
     opts.hooks = s->ns->has_hooks ? &s->ns->hooks : NULL;
-    opts.flags = ELFLDR_LOAD_DEFER_RELOC;
+    opts.flags = ELFLDR_LOAD_DEFER_RELOC | s->load_flags;
     return elfldr_load_path(path, &opts, out, s->err);
 }
 
@@ -553,7 +554,8 @@ static void *open_common(struct elfldr_ns *ns, const char *name, const void *ima
         return root;
     }
     struct elfldr_error err;
-    struct session s = {ns, NULL, 0, 0, ns_alloc(ns, MAX_PATH), &err};
+    struct session s = {ns, NULL, 0, 0, ns_alloc(ns, MAX_PATH), &err,
+                        (flags & ELFLDR_RTLD_LAZY) && !(flags & ELFLDR_RTLD_NOW) ? ELFLDR_LOAD_LAZY : 0u};
     int rc = 0;
     if (!s.path) {
         rc = set_error(&err, ELFLDR_E_NOMEM, "no memory for a path");
@@ -563,7 +565,7 @@ static void *open_common(struct elfldr_ns *ns, const char *name, const void *ima
             struct elfldr_load_opts opts = {0};
             opts.ops = &ns->ops;
             opts.hooks = ns->has_hooks ? &ns->hooks : NULL;
-            opts.flags = ELFLDR_LOAD_DEFER_RELOC;
+            opts.flags = ELFLDR_LOAD_DEFER_RELOC | s.load_flags;
             rc = elfldr_load_mem(image, size, name, &opts, &obj, &err);
         } else {
             rc = search(&s, name, NULL, &obj);

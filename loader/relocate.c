@@ -23,6 +23,7 @@ struct reloc_state {
     struct elfldr_error *err;
     struct sym_cache cache;
     bool irelative_pass;
+    bool lazy_table;   /* JUMP_SLOT entries are left for lazy_fixup, only rebased */
     const char *table; /* "DT_RELA", ... for messages */
 };
 
@@ -351,6 +352,16 @@ static int apply(struct reloc_state *st, const struct reloc_entry *e)
     if (rc_class == ELFLDR_RC_TLSDESC)
         return unsupported_tls(st, e);
     size_t size = field_size(rc_class);
+    if (st->lazy_table && rc_class == ELFLDR_RC_JUMP_SLOT) {
+        /* The slot holds its PLT entry's link-time address, which goes to the lazy entry: rebase it. */
+        if (!in_writable(obj, r.where, 8))
+            return target_error(st, e, r.where, 8);
+        uint64_t slot;
+        __builtin_memcpy(&slot, (const void *)r.where, 8);
+        slot += obj->load_bias;
+        __builtin_memcpy((void *)r.where, &slot, 8);
+        return 0;
+    }
     if (rc_class != ELFLDR_RC_COPY && !in_writable(obj, r.where, size))
         return target_error(st, e, r.where, size);
     if (e->sym && e->sym < obj->dyn.nsyms)
@@ -473,15 +484,54 @@ static int apply_all(struct reloc_state *st, bool irelative_pass)
         return rc;
     if (d->rela && (rc = apply_table(st, "DT_RELA", d->rela, d->relasz, true)))
         return rc;
+    st->lazy_table = st->obj->lazy;
     if (d->jmprel && (rc = apply_table(st, "DT_JMPREL", d->jmprel, d->pltrelsz, d->pltrel == DT_RELA)))
         return rc;
+    st->lazy_table = false;
     return 0;
+}
+
+/* GOT[1] names the object and GOT[2] is the lazy entry; both must lie in its writable segments. */
+static int set_up_lazy_got(struct elfldr_obj *obj, struct elfldr_error *err)
+{
+    uintptr_t got = obj->dyn.pltgot;
+    if (!got || !in_writable(obj, got, 24))
+        return set_error(err, ELFLDR_E_DYN_PTR, "DT_PLTGOT: no writable GOT for lazy binding");
+    uintptr_t words[2] = {(uintptr_t)obj, lazy_entry_address()};
+    __builtin_memcpy((void *)(got + 8), words, sizeof(words));
+    return 0;
+}
+
+int apply_one_jump_slot(struct elfldr_obj *obj, size_t index, uintptr_t *value)
+{
+    const struct dyninfo *d = &obj->dyn;
+    size_t entsize = d->pltrel == DT_RELA ? sizeof(struct elf64_rela) : sizeof(struct elf64_rel);
+    struct elfldr_error err;
+    if (!d->jmprel || index >= d->pltrelsz / entsize)
+        return set_error(&err, ELFLDR_E_RELOC_TABLE, "lazy binding: index %u beyond DT_JMPREL", U(index));
+    struct reloc_state st = {obj, &err, {false, 0, 0, 0, NULL}, false, false, "DT_JMPREL"};
+    struct reloc_entry e;
+    if (d->pltrel == DT_RELA) {
+        const struct elf64_rela *r = (const struct elf64_rela *)d->jmprel + index;
+        e = (struct reloc_entry){r->r_offset, ELF_R_TYPE(r->r_info), ELF_R_SYM(r->r_info), r->r_addend, true, index};
+    } else {
+        const struct elf64_rel *r = (const struct elf64_rel *)d->jmprel + index;
+        e = (struct reloc_entry){r->r_offset, ELF_R_TYPE(r->r_info), ELF_R_SYM(r->r_info), 0, false, index};
+    }
+    if (arch_reloc_class(e.type) != ELFLDR_RC_JUMP_SLOT)
+        return set_error(&err, ELFLDR_E_RELOC_TYPE, "lazy binding: DT_JMPREL[%u] is not a JUMP_SLOT", U(index));
+    int rc = apply(&st, &e);
+    if (rc == 0)
+        __builtin_memcpy(value, (const void *)(obj->load_bias + e.offset), sizeof(*value));
+    return rc;
 }
 
 int relocate(struct elfldr_obj *obj, struct elfldr_error *err)
 {
-    struct reloc_state st = {obj, err, {false, 0, 0, 0, NULL}, false, ""};
+    struct reloc_state st = {obj, err, {false, 0, 0, 0, NULL}, false, false, ""};
     int rc;
+    if (obj->lazy && (rc = set_up_lazy_got(obj, err)))
+        return rc;
     if (obj->dyn.textrel && (rc = set_text_writable(obj, true, err)))
         return rc;
     if (obj->dyn.relr && (rc = apply_relr(&st)))

@@ -411,3 +411,16 @@ Test(ns, the_hosts_libraries_serve_without_a_hook)
     cr_assert_eq(loaded_count(ns), 0);
     elfldr_ns_free(ns);
 }
+
+Test(ns, rtld_lazy_binds_at_the_first_call)
+{
+    struct elfldr_ns *ns = new_ns(fixture_dir, false, false);
+    void *h = elfldr_dlopen(ns, "liblazy_user.so", ELFLDR_RTLD_LAZY);
+    cr_assert_not_null(h, "%s", elfldr_dlerror(ns));
+    double (*variadic)(void) = (double (*)(void))(uintptr_t)elfldr_dlsym(h, "lazy_user_variadic");
+    cr_assert_not_null(variadic);
+    cr_assert_eq(variadic(), 1.5 * 1 + 2.5 * 2 + 3.5 * 3 + 4.5 * 4 + 5.5 * 5);
+    cr_assert_eq(elfldr_dlclose(h), 0);
+    cr_assert_eq(loaded_count(ns), 0);
+    free_ns_clean(ns);
+}
