@@ -105,6 +105,8 @@ struct elfldr_obj {
 
     struct elfldr_obj *const *scope;
     size_t scope_len;
+    /* In a namespace: STB_GNU_UNIQUE definitions go through its table, so that one wins everywhere. */
+    struct elfldr_ns *unique_ns;
     /* Lazy binding resolves after the load: it keeps a copy of the scope, owned here. */
     bool lazy;
     struct elfldr_obj **owned_scope;
@@ -176,6 +178,10 @@ void tls_unregister(struct elfldr_obj *obj);
 /* Give the object's module static TLS through the static_tls hook (once). */
 int tls_make_static(struct elfldr_obj *obj, struct elfldr_error *err);
 intptr_t tls_static_offset(const struct elfldr_obj *obj);
+
+/* ns.c: the one definition of a unique symbol in the namespace: the first seen is kept, and every
+ * later binding gets its address. */
+uintptr_t ns_unique_symbol(struct elfldr_ns *ns, const char *name, const struct elfldr_obj *definer, uintptr_t value);
 
 /* lazy.c: the entry the PLT reaches through GOT[2], and what it calls. */
 bool lazy_supported(void);

@@ -40,6 +40,15 @@ struct elfldr_ns {
     unsigned depth;
     bool has_error;
     struct elfldr_error err;
+    struct unique *uniques; /* STB_GNU_UNIQUE symbols bound so far */
+    size_t nuniques, uniques_cap;
+};
+
+struct unique {
+    char *name;
+    size_t name_size;
+    const struct elfldr_obj *definer;
+    uintptr_t value;
 };
 
 /* What one dlopen builds: its new handles in load order, and a path buffer. */
@@ -181,6 +190,46 @@ static struct handle *find_loaded(const struct elfldr_ns *ns, const char *name)
     return NULL;
 }
 
+/* ---- STB_GNU_UNIQUE: one definition per name in the namespace, as glibc keeps one per process ---- */
+
+uintptr_t ns_unique_symbol(struct elfldr_ns *ns, const char *name, const struct elfldr_obj *definer, uintptr_t value)
+{
+    for (size_t i = 0; i < ns->nuniques; i++)
+        if (str_cmp(ns->uniques[i].name, name) == 0)
+            return ns->uniques[i].value;
+    if (ns->nuniques == ns->uniques_cap) {
+        size_t cap = ns->uniques_cap ? ns->uniques_cap * 2 : 8;
+        struct unique *grown = ns_alloc(ns, cap * sizeof(*grown));
+        if (!grown)
+            return value; /* not remembered: this binding still gets its own definition */
+        if (ns->nuniques)
+            __builtin_memcpy(grown, ns->uniques, ns->nuniques * sizeof(*grown));
+        ns_free_mem(ns, ns->uniques, ns->uniques_cap * sizeof(*grown));
+        ns->uniques = grown;
+        ns->uniques_cap = cap;
+    }
+    size_t size = str_len(name) + 1;
+    char *copy = ns_alloc(ns, size);
+    if (!copy)
+        return value;
+    __builtin_memcpy(copy, name, size);
+    ns->uniques[ns->nuniques++] = (struct unique){copy, size, definer, value};
+    return value;
+}
+
+/* A definer going away takes its unique definitions with it. */
+static void forget_uniques(struct elfldr_ns *ns, const struct elfldr_obj *definer)
+{
+    for (size_t i = 0; i < ns->nuniques;) {
+        if (ns->uniques[i].definer != definer) {
+            i++;
+            continue;
+        }
+        ns_free_mem(ns, ns->uniques[i].name, ns->uniques[i].name_size);
+        ns->uniques[i] = ns->uniques[--ns->nuniques];
+    }
+}
+
 /* ---- handles ----------------------------------------------------------------------------------- */
 
 static struct handle *new_handle(struct elfldr_ns *ns, struct elfldr_obj *obj, const char *name)
@@ -216,6 +265,7 @@ static struct handle *new_handle(struct elfldr_ns *ns, struct elfldr_obj *obj, c
 static void destroy_handle(struct elfldr_ns *ns, struct handle *h)
 {
     struct elfldr_error err;
+    forget_uniques(ns, h->obj);
     if (h->obj && elfldr_unload(h->obj, &err) != 0)
         record_error(ns, &err);
     if (h->prev)
@@ -404,6 +454,7 @@ static int add_dep(struct session *s, struct handle *h, struct handle *dep)
 
 static int new_from_obj(struct session *s, struct elfldr_obj *obj, const char *name, struct handle **out)
 {
+    obj->unique_ns = s->ns;
     struct handle *h = new_handle(s->ns, obj, name);
     if (!h) {
         elfldr_unload(obj, NULL);
@@ -625,8 +676,12 @@ static void *lookup(void *handle, const char *symbol, const char *version)
     void *found = NULL;
     for (size_t i = 0; i < h->nsearch && !found; i++) {
         uintptr_t addr;
-        if (elfldr_lookup(h->search[i]->obj, symbol, version, &addr, NULL) == 0)
+        const struct elfldr_sym *sym;
+        if (elfldr_lookup(h->search[i]->obj, symbol, version, &addr, &sym) == 0) {
+            if (ELF_ST_BIND(sym->st_info) == STB_GNU_UNIQUE && ELF_ST_TYPE(sym->st_info) != STT_TLS)
+                addr = ns_unique_symbol(ns, symbol, h->search[i]->obj, addr);
             found = (void *)addr;
+        }
     }
     if (!found) {
         struct elfldr_error err;
@@ -876,6 +931,7 @@ void elfldr_ns_free(struct elfldr_ns *ns)
         h->ndeps = 0;
         destroy_handle(ns, h);
     }
+    ns_free_mem(ns, ns->uniques, ns->uniques_cap * sizeof(*ns->uniques));
     struct elfldr_ops ops = ns->ops;
     ops.free(ops.ctx, ns, sizeof(*ns));
 }

@@ -424,3 +424,25 @@ Test(ns, rtld_lazy_binds_at_the_first_call)
     cr_assert_eq(loaded_count(ns), 0);
     free_ns_clean(ns);
 }
+
+Test(ns, unique_symbols_have_one_definition_in_a_namespace)
+{
+    struct elfldr_ns *ns = new_ns(fixture_dir, false, false);
+    void *a = elfldr_dlopen(ns, "libunique_a.so", 0);
+    void *b = elfldr_dlopen(ns, "libunique_b.so", 0);
+    cr_assert(a && b, "%s", elfldr_dlerror(ns));
+    cr_assert_eq(elfldr_dlsym(a, "unique_counter"), elfldr_dlsym(b, "unique_counter"), "two copies of a unique object");
+    cr_assert_eq(((int_fn)(uintptr_t)elfldr_dlsym(a, "unique_bump_a"))(), 8);
+    cr_assert_eq(((int_fn)(uintptr_t)elfldr_dlsym(b, "unique_bump_b"))(), 9, "libunique_b did not share a's copy");
+    cr_assert_eq(elfldr_dlclose(b), 0);
+    cr_assert_eq(elfldr_dlclose(a), 0);
+    free_ns_clean(ns);
+
+    /* Namespaces share nothing: another one has its own. */
+    ns = new_ns(fixture_dir, false, false);
+    b = elfldr_dlopen(ns, "libunique_b.so", 0);
+    cr_assert_not_null(b, "%s", elfldr_dlerror(ns));
+    cr_assert_eq(((int_fn)(uintptr_t)elfldr_dlsym(b, "unique_bump_b"))(), 101);
+    cr_assert_eq(elfldr_dlclose(b), 0);
+    free_ns_clean(ns);
+}
