@@ -92,6 +92,7 @@ struct elfldr_obj {
 
     struct tls_module *tls; /* PT_TLS as a module (tls.c), or NULL */
     bool tls_static;        /* the module was given static TLS */
+    struct tlsdesc_arg *tlsdesc_args; /* what this object's TLS descriptors point to, freed with it */
     bool relocated;
     bool adopted;   /* mapped and relocated by another loader (the host's): never unmapped here */
     bool announced; /* on_ready was called: on_unload is owed */
@@ -175,6 +176,15 @@ int adopt_mapped(const struct elfldr_ops *ops, uintptr_t bias, const struct elfl
 /* tls.c */
 int tls_register(struct elfldr_obj *obj, struct elfldr_error *err);
 void tls_unregister(struct elfldr_obj *obj);
+/* A dynamic TLS descriptor's argument: the {module, offset} pair elfldr_tls_get_addr takes. */
+struct tlsdesc_arg {
+    uintptr_t module, offset;
+    struct tlsdesc_arg *next;
+};
+/* The descriptor's two words for `module` at `offset` (S + A) in its block, for `obj`. */
+int tlsdesc_words(struct elfldr_obj *obj, const struct elfldr_obj *module, uint64_t offset, uintptr_t words[2],
+                  struct elfldr_error *err);
+void tlsdesc_free(struct elfldr_obj *obj);
 /* Give the object's module static TLS through the static_tls hook (once). */
 int tls_make_static(struct elfldr_obj *obj, struct elfldr_error *err);
 intptr_t tls_static_offset(const struct elfldr_obj *obj);

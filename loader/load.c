@@ -39,6 +39,7 @@ static void release_object(struct elfldr_obj *obj)
     if (obj->announced && obj->hooks.on_unload)
         obj->hooks.on_unload(obj->hooks.ctx, obj);
     struct elfldr_ops ops = obj->ops;
+    tlsdesc_free(obj);
     tls_unregister(obj);
     unmap_image(obj);
     if (obj->versions)

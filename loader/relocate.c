@@ -24,6 +24,7 @@ struct reloc_state {
     struct sym_cache cache;
     bool irelative_pass;
     bool lazy_table;   /* JUMP_SLOT entries are left for lazy_fixup, only rebased */
+    uintptr_t tlsdesc[2]; /* the descriptor compute_tls made for an R_*_TLSDESC */
     const char *table; /* "DT_RELA", ... for messages */
 };
 
@@ -256,6 +257,11 @@ static int compute_tls(struct reloc_state *st, const struct reloc_entry *e, stru
         r->value = (uintptr_t)module->tls;
         return 0;
     }
+    if (r->rclass == ELFLDR_RC_TLSDESC) {
+        int rc = tlsdesc_words(st->obj, module, (e->sym ? r->sym_value : 0) + (uint64_t)r->addend, st->tlsdesc, st->err);
+        r->value = st->tlsdesc[1];
+        return rc;
+    }
     /* R_*_TPOFF: the variable's distance from the thread pointer, in its module's static block. Only
      * the object's own module can be made static here: another's was laid out when it was loaded. */
     if (module != st->obj && !module->tls_static)
@@ -329,13 +335,6 @@ static int copy_from(struct reloc_state *st, const struct reloc_entry *e, struct
     return 0;
 }
 
-static int unsupported_tls(struct reloc_state *st, const struct reloc_entry *e)
-{
-    return set_error(st->err, ELFLDR_E_UNSUPPORTED,
-                     "%s[%u]: %s at %x: static TLS and TLS descriptors are not supported yet", st->table,
-                     U(e->index), arch_reloc_name(e->type), e->offset);
-}
-
 static int apply(struct reloc_state *st, const struct reloc_entry *e)
 {
     struct elfldr_obj *obj = st->obj;
@@ -351,8 +350,6 @@ static int apply(struct reloc_state *st, const struct reloc_entry *e)
     }
     if (rc_class == ELFLDR_RC_NONE)
         return 0;
-    if (rc_class == ELFLDR_RC_TLSDESC)
-        return unsupported_tls(st, e);
     size_t size = field_size(rc_class);
     if (st->lazy_table && rc_class == ELFLDR_RC_JUMP_SLOT) {
         /* The slot holds its PLT entry's link-time address, which goes to the lazy entry: rebase it. */
@@ -383,7 +380,8 @@ static int apply(struct reloc_state *st, const struct reloc_entry *e)
     if (e->sym && rc_class != ELFLDR_RC_RELATIVE && rc_class != ELFLDR_RC_IRELATIVE &&
         (rc = resolve_symbol(st, e->sym, false, &r.sym_value, &sym_size, &def_obj)))
         return rc;
-    if (rc_class == ELFLDR_RC_DTPMOD || rc_class == ELFLDR_RC_DTPOFF || rc_class == ELFLDR_RC_TPOFF)
+    if (rc_class == ELFLDR_RC_DTPMOD || rc_class == ELFLDR_RC_DTPOFF || rc_class == ELFLDR_RC_TPOFF ||
+        rc_class == ELFLDR_RC_TLSDESC)
         rc = compute_tls(st, e, &r, def_obj);
     else
         rc = compute(st, e, &r, sym_size);
@@ -397,7 +395,12 @@ static int apply(struct reloc_state *st, const struct reloc_entry *e)
             return set_error(st->err, ELFLDR_E_REFUSED, "%s[%u]: %s at %x refused by the reloc_before hook", st->table,
                              U(e->index), arch_reloc_name(e->type), e->offset);
     }
-    store(&r, size);
+    if (rc_class == ELFLDR_RC_TLSDESC) {
+        st->tlsdesc[1] = r.value; /* a before-hook may have changed the argument */
+        __builtin_memcpy((void *)r.where, st->tlsdesc, sizeof(st->tlsdesc));
+    } else {
+        store(&r, size);
+    }
     if (obj->hooks.reloc_after)
         obj->hooks.reloc_after(obj->hooks.ctx, &r);
     return 0;
@@ -511,7 +514,7 @@ int apply_one_jump_slot(struct elfldr_obj *obj, size_t index, uintptr_t *value)
     struct elfldr_error err;
     if (!d->jmprel || index >= d->pltrelsz / entsize)
         return set_error(&err, ELFLDR_E_RELOC_TABLE, "lazy binding: index %u beyond DT_JMPREL", U(index));
-    struct reloc_state st = {obj, &err, {false, 0, 0, 0, NULL}, false, false, "DT_JMPREL"};
+    struct reloc_state st = {obj, &err, {false, 0, 0, 0, NULL}, false, false, {0, 0}, "DT_JMPREL"};
     struct reloc_entry e;
     if (d->pltrel == DT_RELA) {
         const struct elf64_rela *r = (const struct elf64_rela *)d->jmprel + index;
@@ -530,7 +533,7 @@ int apply_one_jump_slot(struct elfldr_obj *obj, size_t index, uintptr_t *value)
 
 int relocate(struct elfldr_obj *obj, struct elfldr_error *err)
 {
-    struct reloc_state st = {obj, err, {false, 0, 0, 0, NULL}, false, false, ""};
+    struct reloc_state st = {obj, err, {false, 0, 0, 0, NULL}, false, false, {0, 0}, ""};
     int rc;
     if (obj->lazy && (rc = set_up_lazy_got(obj, err)))
         return rc;

@@ -9,6 +9,7 @@
  * thread ends: there is no portable way to hear of that without libc.
  */
 #include "arch_tls.h"
+#include "arch_tlsdesc.h"
 #include "internal.h"
 
 #define U(x) ((uint64_t)(x))
@@ -148,4 +149,47 @@ void *elfldr_tls_get_addr(void *index)
     if (!data)
         return NULL;
     return data + ti->offset + ARCH_TLS_DTV_OFFSET;
+}
+
+#if ARCH_TLSDESC
+__asm__(ARCH_TLSDESC_ASM);
+extern const char elfldr_tlsdesc_static[] __attribute__((visibility("hidden")));
+extern const char elfldr_tlsdesc_dynamic[] __attribute__((visibility("hidden")));
+#endif
+
+int tlsdesc_words(struct elfldr_obj *obj, const struct elfldr_obj *module, uint64_t offset, uintptr_t words[2],
+                  struct elfldr_error *err)
+{
+#if ARCH_TLSDESC
+    if (module->tls->is_static) {
+        words[0] = (uintptr_t)elfldr_tlsdesc_static;
+        words[1] = (uintptr_t)module->tls->tp_offset + offset;
+        return 0;
+    }
+    struct tlsdesc_arg *arg = obj->ops.alloc(obj->ops.ctx, sizeof(*arg));
+    if (!arg)
+        return set_error(err, ELFLDR_E_NOMEM, "%s: no memory for a TLS descriptor", obj->name);
+    arg->module = (uintptr_t)module->tls;
+    arg->offset = offset - ARCH_TLS_DTV_OFFSET;
+    arg->next = obj->tlsdesc_args;
+    obj->tlsdesc_args = arg;
+    words[0] = (uintptr_t)elfldr_tlsdesc_dynamic;
+    words[1] = (uintptr_t)arg;
+    return 0;
+#else
+    (void)module;
+    (void)offset;
+    (void)words;
+    return set_error(err, ELFLDR_E_UNSUPPORTED, "%s: TLS descriptors are not supported yet on " ARCH_NAME,
+                     obj->name);
+#endif
+}
+
+void tlsdesc_free(struct elfldr_obj *obj)
+{
+    while (obj->tlsdesc_args) {
+        struct tlsdesc_arg *next = obj->tlsdesc_args->next;
+        obj->ops.free(obj->ops.ctx, obj->tlsdesc_args, sizeof(*obj->tlsdesc_args));
+        obj->tlsdesc_args = next;
+    }
 }

@@ -356,9 +356,15 @@ static void test_tls(void)
     /* GCC's default TLS dialect on aarch64 is TLSDESC, even with -ftls-model=global-dynamic. */
     check(tlsdesc, "libtls.so on aarch64 uses TLS descriptors (R_AARCH64_TLSDESC)");
 #endif
-    if (tlsdesc) {
+#if defined(__aarch64__)
+    /* elfldr has TLS descriptor resolvers for aarch64: the real threaded check below runs on them. */
+    const bool tlsdesc_supported = true;
+#else
+    const bool tlsdesc_supported = false;
+#endif
+    if (tlsdesc && !tlsdesc_supported) {
         printf("LIMIT [tls] libtls.so uses TLS descriptors (R_*_TLSDESC, type %u) on " ARCH_NAME
-               ": elfldr does not support them yet, so the load must fail cleanly\n",
+               ": elfldr does not support them yet here, so the load must fail cleanly\n",
                (unsigned)HOST_R_TLSDESC);
         /* Directly: the code and the message. */
         elfldr_linux_ops(&linux_table);
