@@ -214,6 +214,11 @@ uintptr_t ns_unique_symbol(struct elfldr_ns *ns, const char *name, const struct 
         return value;
     __builtin_memcpy(copy, name, size);
     ns->uniques[ns->nuniques++] = (struct unique){copy, size, definer, value};
+    /* As glibc does: a library whose unique definition is in use stays loaded (until the namespace
+     * goes), since other libraries may hold on to it without a reference. */
+    for (struct handle *h = ns->first; h; h = h->next)
+        if (h->obj == definer)
+            h->nodelete = true;
     return value;
 }
 

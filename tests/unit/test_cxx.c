@@ -121,8 +121,10 @@ Test(cxx, exceptions_unwind_and_thread_local_objects_are_per_thread)
     }
 
     cr_assert_eq(elfldr_dlclose(h), 0);
-    cr_assert_eq(deregistered, registered, "unwind tables left registered after unload");
+    cr_assert_geq(deregistered, 1, "libcxx's unwind tables stayed registered after its unload");
+    /* libstdc++ defines unique symbols: as with glibc it stays loaded until the namespace goes. */
     elfldr_ns_free(ns);
+    cr_assert_eq(deregistered, registered, "unwind tables left registered after the namespace went");
 }
 
 #endif

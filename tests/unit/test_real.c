@@ -296,3 +296,26 @@ Test(real, a_thousand_sqlite_cycles_leave_mappings_and_memory_where_they_were, .
     cr_assert_lt(rss_after - rss_before, 1024, "resident memory grew by %ld KiB", rss_after - rss_before);
     elfldr_ns_free(ns);
 }
+
+/* Each real library, loaded and unloaded a thousand times: mappings and memory stay where they were. */
+static void cycle(const char *soname, int times)
+{
+    struct elfldr_ns *ns = host_ns();
+    for (int i = 0; i < 5; i++)
+        elfldr_dlclose(ours(ns, soname));
+    long maps_before = count_maps(), rss_before = rss_kib();
+    for (int i = 0; i < times; i++)
+        cr_assert_eq(elfldr_dlclose(ours(ns, soname)), 0);
+    long maps_after = count_maps(), rss_after = rss_kib();
+    cr_assert_eq(maps_after, maps_before, "%s: mappings %ld before, %ld after", soname, maps_before, maps_after);
+    cr_assert_lt(rss_after - rss_before, 1024, "%s: resident memory grew by %ld KiB", soname, rss_after - rss_before);
+    elfldr_ns_free(ns);
+}
+
+Test(real, a_thousand_cycles_of_libz_libxml2_libcrypto_libpython, .timeout = 240)
+{
+    cycle("libz.so.1", 1000);
+    cycle("libxml2.so.2", 1000);
+    cycle("libcrypto.so.3", 1000);
+    cycle("libpython3.11.so.1.0", 1000);
+}
