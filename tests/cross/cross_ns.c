@@ -356,8 +356,8 @@ static void test_tls(void)
     /* GCC's default TLS dialect on aarch64 is TLSDESC, even with -ftls-model=global-dynamic. */
     check(tlsdesc, "libtls.so on aarch64 uses TLS descriptors (R_AARCH64_TLSDESC)");
 #endif
-#if defined(__aarch64__)
-    /* elfldr has TLS descriptor resolvers for aarch64: the real threaded check below runs on them. */
+#if defined(__aarch64__) || defined(__x86_64__)
+    /* elfldr has TLS descriptor resolvers for aarch64 and x86-64: the real threaded check below runs. */
     const bool tlsdesc_supported = true;
 #else
     const bool tlsdesc_supported = false;

@@ -33,9 +33,24 @@ static void *use_tls(void *arg)
     return NULL;
 }
 
+static void check_per_thread_copies(struct harness *h, const char *path);
+
 TEST_EVERY_WAY(tls, each_thread_sees_its_own_initialised_copy)
 {
-    struct elfldr_obj *obj = harness_load_ok(h, FIXTURE_TLS, NULL);
+    check_per_thread_copies(h, FIXTURE_TLS);
+}
+
+#ifdef FIXTURE_TLS_GNU2
+/* The same through TLS descriptors (R_X86_64_TLSDESC, GCC's gnu2 dialect). */
+TEST_EVERY_WAY(tls, tls_descriptors_give_each_thread_its_own_copy)
+{
+    check_per_thread_copies(h, FIXTURE_TLS_GNU2);
+}
+#endif
+
+static void check_per_thread_copies(struct harness *h, const char *path)
+{
+    struct elfldr_obj *obj = harness_load_ok(h, path, NULL);
     struct elfldr_info info;
     cr_assert_eq(elfldr_get_info(obj, &info), 0);
     cr_assert_gt(info.tls_memsz, info.tls_filesz, "the fixture has no .tbss part");
