@@ -195,6 +195,8 @@ uintptr_t ns_unique_symbol(struct elfldr_ns *ns, const char *name, const struct 
 
 /* lazy.c: the entry the PLT reaches through GOT[2], and what it calls. */
 bool lazy_supported(void);
+unsigned lazy_got_object_slot(void);
+unsigned lazy_got_entry_slot(void);
 uintptr_t lazy_entry_address(void);
 uintptr_t lazy_fixup(struct elfldr_obj *obj, uintptr_t index);
 int apply_one_jump_slot(struct elfldr_obj *obj, size_t index, uintptr_t *value);

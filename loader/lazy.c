@@ -16,6 +16,14 @@ extern const char elfldr_lazy_entry[] __attribute__((visibility("hidden")));
 
 bool lazy_supported(void) { return ARCH_LAZY; }
 
+#if ARCH_LAZY
+unsigned lazy_got_object_slot(void) { return ARCH_LAZY_GOT_OBJECT; }
+unsigned lazy_got_entry_slot(void) { return ARCH_LAZY_GOT_ENTRY; }
+#else
+unsigned lazy_got_object_slot(void) { return 1; }
+unsigned lazy_got_entry_slot(void) { return 2; }
+#endif
+
 uintptr_t lazy_entry_address(void)
 {
 #if ARCH_LAZY

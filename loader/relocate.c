@@ -480,14 +480,28 @@ static int apply_relr(struct reloc_state *st)
     return 0;
 }
 
+/* Some link editors (RISC-V's) let DT_RELASZ cover DT_JMPREL too, as glibc allows: those entries are
+ * applied once, with DT_JMPREL (where lazy binding may leave them for later). */
+static int apply_outside_jmprel(struct reloc_state *st, const char *name, uintptr_t table, uint64_t size, bool rela)
+{
+    const struct dyninfo *d = &st->obj->dyn;
+    uintptr_t jmp = d->jmprel, jmp_end = d->jmprel + d->pltrelsz, end = table + size;
+    if (!jmp || (d->pltrel == DT_RELA) != rela || jmp < table || jmp_end > end)
+        return apply_table(st, name, table, size, rela);
+    int rc = apply_table(st, name, table, jmp - table, rela);
+    if (rc == 0 && end > jmp_end)
+        rc = apply_table(st, name, jmp_end, end - jmp_end, rela);
+    return rc;
+}
+
 static int apply_all(struct reloc_state *st, bool irelative_pass)
 {
     const struct dyninfo *d = &st->obj->dyn;
     int rc = 0;
     st->irelative_pass = irelative_pass;
-    if (d->rel && (rc = apply_table(st, "DT_REL", d->rel, d->relsz, false)))
+    if (d->rel && (rc = apply_outside_jmprel(st, "DT_REL", d->rel, d->relsz, false)))
         return rc;
-    if (d->rela && (rc = apply_table(st, "DT_RELA", d->rela, d->relasz, true)))
+    if (d->rela && (rc = apply_outside_jmprel(st, "DT_RELA", d->rela, d->relasz, true)))
         return rc;
     st->lazy_table = st->obj->lazy;
     if (d->jmprel && (rc = apply_table(st, "DT_JMPREL", d->jmprel, d->pltrelsz, d->pltrel == DT_RELA)))
@@ -496,14 +510,16 @@ static int apply_all(struct reloc_state *st, bool irelative_pass)
     return 0;
 }
 
-/* GOT[1] names the object and GOT[2] is the lazy entry; both must lie in its writable segments. */
+/* Two words of the PLT's GOT are the dynamic linker's: one names the object, one is the lazy entry
+ * (which ones, arch_lazy.h says); both must lie in the object's writable segments. */
 static int set_up_lazy_got(struct elfldr_obj *obj, struct elfldr_error *err)
 {
     uintptr_t got = obj->dyn.pltgot;
     if (!got || !in_writable(obj, got, 24))
         return set_error(err, ELFLDR_E_DYN_PTR, "DT_PLTGOT: no writable GOT for lazy binding");
-    uintptr_t words[2] = {(uintptr_t)obj, lazy_entry_address()};
-    __builtin_memcpy((void *)(got + 8), words, sizeof(words));
+    uintptr_t object = (uintptr_t)obj, entry = lazy_entry_address();
+    __builtin_memcpy((void *)(got + 8 * lazy_got_object_slot()), &object, sizeof(object));
+    __builtin_memcpy((void *)(got + 8 * lazy_got_entry_slot()), &entry, sizeof(entry));
     return 0;
 }
 

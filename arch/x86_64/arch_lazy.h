@@ -11,6 +11,8 @@
 #define ELFLDR_ARCH_LAZY_H
 
 #define ARCH_LAZY 1
+#define ARCH_LAZY_GOT_OBJECT 1 /* GOT[1]: the object */
+#define ARCH_LAZY_GOT_ENTRY 2  /* GOT[2]: this entry */
 
 #define ARCH_LAZY_ASM                                                                                       \
     ".text\n"                                                                                               \

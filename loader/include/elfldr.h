@@ -281,9 +281,8 @@ struct elfldr_hooks {
                                       version find nothing in such an object */
 #define ELFLDR_LOAD_DEFER_INIT 0x2 /* relocate, but run no constructors until elfldr_run_init */
 #define ELFLDR_LOAD_NO_FILE_MAP 0x4 /* read the file into anonymous pages rather than mapping it */
-#define ELFLDR_LOAD_LAZY 0x10       /* bind each PLT slot at its first call (where the architecture has
-                                       a lazy entry: x86-64 for now; elsewhere, and for DT_BIND_NOW
-                                       objects, everything is bound at load); the scope is kept */
+#define ELFLDR_LOAD_LAZY 0x10       /* bind each PLT slot at its first call (DT_BIND_NOW objects are
+                                       bound at load all the same); the scope is kept */
 #define ELFLDR_LOAD_DEFER_RELOC 0x8 /* map, decode and check, but relocate only at elfldr_relocate
                                        (and run constructors only at elfldr_run_init after it) */
 
@@ -393,7 +392,7 @@ int elfldr_lookup(const struct elfldr_obj *obj, const char *name, const char *ve
  */
 struct elfldr_ns;
 
-#define ELFLDR_RTLD_LAZY 0x00001 /* PLT slots bound at first call where ELFLDR_LOAD_LAZY can (x86-64) */
+#define ELFLDR_RTLD_LAZY 0x00001 /* PLT slots bound at their first call (ELFLDR_LOAD_LAZY) */
 #define ELFLDR_RTLD_NOW 0x00002
 #define ELFLDR_RTLD_NOLOAD 0x00004   /* only a library already loaded: count a reference, load nothing */
 #define ELFLDR_RTLD_DEEPBIND 0x00008 /* the library's own tree before the global scope */

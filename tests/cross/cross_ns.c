@@ -443,6 +443,48 @@ static void test_lazy(void)
     free_ns_clean(ns);
 }
 
+/* With ELFLDR_LOAD_LAZY each PLT slot is bound at its first call, on every architecture. */
+static int lazy_slots_bound;
+
+static void count_lazy_slot(void *ctx, const struct elfldr_reloc *r)
+{
+    (void)ctx;
+    lazy_slots_bound += r->rclass == ELFLDR_RC_JUMP_SLOT;
+}
+
+static void test_lazy_first_call(void)
+{
+    current_check = "lazy";
+    elfldr_linux_ops(&linux_table);
+    counting_ops_init(&counting, &linux_table);
+    struct elfldr_load_opts plain = {.ops = &counting.ops};
+    struct elfldr_obj *target = NULL, *user = NULL;
+    struct elfldr_error err = {0};
+    if (elfldr_load_path(FIXTURE_LAZY_TARGET, &plain, &target, &err) != 0) {
+        check(false, "load liblazy_target: %s", err.message);
+        return;
+    }
+    struct elfldr_hooks hooks = {.reloc_after = count_lazy_slot};
+    struct elfldr_load_opts opts = {
+        .ops = &counting.ops, .hooks = &hooks, .scope = &target, .scope_len = 1, .flags = ELFLDR_LOAD_LAZY};
+    lazy_slots_bound = 0;
+    if (elfldr_load_path(FIXTURE_LAZY_USER, &opts, &user, &err) != 0) {
+        check(false, "load liblazy_user lazily: %s", err.message);
+        elfldr_unload(target, NULL);
+        return;
+    }
+    CHECK_EQ_INT(lazy_slots_bound, 0, "PLT slots bound at load with ELFLDR_LOAD_LAZY");
+    double (*variadic)(void) = (double (*)(void))(uintptr_t)elfldr_sym(user, "lazy_user_variadic");
+    check(variadic && variadic() == 62.5, "lazy_user_variadic() through a lazily bound slot = 62.5");
+    CHECK_EQ_INT(lazy_slots_bound, 1, "PLT slots bound after the first call (its own only)");
+    check(variadic && variadic() == 62.5, "lazy_user_variadic() again");
+    CHECK_EQ_INT(lazy_slots_bound, 1, "PLT slots bound after the second call");
+    elfldr_unload(user, NULL);
+    elfldr_unload(target, NULL);
+    check(counting_ops_clean(&counting), "after the lazy loads nothing left (%ld reservations, %ld allocations)",
+          counting.reserved, counting.allocated);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -453,6 +495,7 @@ int main(void)
     test_unique();
     test_tls();
     test_lazy();
+    test_lazy_first_call();
     printf("%u passed, %u failed\n", passed, failed);
     return failed ? 1 : 0;
 }
