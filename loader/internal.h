@@ -74,6 +74,8 @@ struct elfldr_obj {
 
     uint16_t type;
     uint64_t entry;
+    bool has_file_id;
+    uint64_t file_id[2];
     struct elfldr_phdr *phdrs;
     size_t phnum;
     uint64_t phoff;

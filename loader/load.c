@@ -261,7 +261,15 @@ int elfldr_load_handle(intptr_t handle, const char *name, const struct elfldr_lo
     if ((rc = ops->file_size(ops->ctx, handle, &src.size)))
         return set_error(err, ELFLDR_E_IO, "%s: cannot find the file's size (errno %d)", name ? name : "(file)",
                          (int64_t)-rc);
-    return load(&src, name ? name : "(file)", opts, out, err);
+    uint64_t id[2];
+    bool has_id = ops->file_id && ops->file_id(ops->ctx, handle, id) == 0;
+    rc = load(&src, name ? name : "(file)", opts, out, err);
+    if (rc == 0 && has_id) {
+        (*out)->has_file_id = true;
+        (*out)->file_id[0] = id[0];
+        (*out)->file_id[1] = id[1];
+    }
+    return rc;
 }
 
 int elfldr_load_path(const char *path, const struct elfldr_load_opts *opts, struct elfldr_obj **out,
@@ -412,6 +420,9 @@ int elfldr_get_info(const struct elfldr_obj *obj, struct elfldr_info *info)
     info->textrel = obj->dyn.textrel;
     info->symbolic = obj->dyn.symbolic;
     info->bind_now = obj->dyn.bind_now;
+    info->has_file_id = obj->has_file_id;
+    info->file_id[0] = obj->file_id[0];
+    info->file_id[1] = obj->file_id[1];
     return 0;
 }
 

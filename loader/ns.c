@@ -59,6 +59,7 @@ struct session {
     char *path;
     struct elfldr_error *err;
     unsigned load_flags; /* ELFLDR_LOAD_LAZY for RTLD_LAZY */
+    struct handle *existing; /* set by load_deferred: the file is already loaded as this */
 };
 
 /* Lists as NUL-separated strings ending in an empty one: plain bytes, nothing to relocate. */
@@ -367,13 +368,37 @@ static bool build_path(struct session *s, const char *dir, const char *dir_end, 
     return true;
 }
 
+/* The loaded library that is this very file (another path to it), or NULL. */
+static struct handle *find_by_identity(const struct elfldr_ns *ns, const uint64_t id[2])
+{
+    for (struct handle *h = ns->first; h; h = h->next)
+        if (h->obj->has_file_id && h->obj->file_id[0] == id[0] && h->obj->file_id[1] == id[1])
+            return h;
+    return NULL;
+}
+
+/* Load `path` mapped and checked, not relocated. When the file is one the namespace has already loaded
+ * (through another path), nothing is loaded: s->existing says which, and *out stays NULL. */
 static int load_deferred(struct session *s, const char *path, struct elfldr_obj **out)
 {
+    const struct elfldr_ops *ops = &s->ns->ops;
     struct elfldr_load_opts opts = {0};
-    opts.ops = &s->ns->ops;
+    opts.ops = ops;
     opts.hooks = s->ns->has_hooks ? &s->ns->hooks : NULL;
     opts.flags = ELFLDR_LOAD_DEFER_RELOC | s->load_flags;
-    return elfldr_load_path(path, &opts, out, s->err);
+    *out = NULL;
+    s->existing = NULL;
+    if (!ops->open || !ops->close || !ops->file_id)
+        return elfldr_load_path(path, &opts, out, s->err);
+    intptr_t handle;
+    int rc = ops->open(ops->ctx, path, &handle);
+    if (rc)
+        return set_error(s->err, ELFLDR_E_OPEN, "%s: cannot open (errno %d)", path, (int64_t)-rc);
+    uint64_t id[2];
+    s->existing = ops->file_id(ops->ctx, handle, id) == 0 ? find_by_identity(s->ns, id) : NULL;
+    rc = s->existing ? 0 : elfldr_load_handle(handle, path, &opts, out, s->err);
+    ops->close(ops->ctx, handle);
+    return rc;
 }
 
 /* Try each directory of a colon-separated list. 0 when loaded; ELFLDR_E_OPEN when not found there
@@ -491,8 +516,14 @@ static int load_tree(struct session *s)
                 dep->refcount++;
             } else {
                 struct elfldr_obj *obj;
-                if ((rc = search(s, needed, h, &obj)) || (rc = new_from_obj(s, obj, s->path, &dep)))
+                if ((rc = search(s, needed, h, &obj)))
                     return rc;
+                if (s->existing) {
+                    dep = s->existing;
+                    dep->refcount++;
+                } else if ((rc = new_from_obj(s, obj, s->path, &dep))) {
+                    return rc;
+                }
             }
             if ((rc = add_dep(s, h, dep))) {
                 release(s->ns, dep);
@@ -611,7 +642,7 @@ static void *open_common(struct elfldr_ns *ns, const char *name, const void *ima
     }
     struct elfldr_error err;
     struct session s = {ns, NULL, 0, 0, ns_alloc(ns, MAX_PATH), &err,
-                        (flags & ELFLDR_RTLD_LAZY) && !(flags & ELFLDR_RTLD_NOW) ? ELFLDR_LOAD_LAZY : 0u};
+                        (flags & ELFLDR_RTLD_LAZY) && !(flags & ELFLDR_RTLD_NOW) ? ELFLDR_LOAD_LAZY : 0u, NULL};
     int rc = 0;
     if (!s.path) {
         rc = set_error(&err, ELFLDR_E_NOMEM, "no memory for a path");
@@ -625,6 +656,14 @@ static void *open_common(struct elfldr_ns *ns, const char *name, const void *ima
             rc = elfldr_load_mem(image, size, name, &opts, &obj, &err);
         } else {
             rc = search(&s, name, NULL, &obj);
+        }
+        if (!rc && s.existing) {
+            /* Another path to a file already loaded: that library, one more reference. */
+            root = s.existing;
+            root->refcount++;
+            ns_free_mem(ns, s.path, MAX_PATH);
+            ns_unlock(ns);
+            return root;
         }
         /* Known by the path it was found at: its $ORIGIN is that path's directory. */
         if (!rc)

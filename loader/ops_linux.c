@@ -151,6 +151,19 @@ static int linux_file_size(void *ctx, intptr_t handle, uint64_t *size)
     return 0;
 }
 
+/* st_dev and st_ino open struct stat on the three architectures alike. */
+static int linux_file_id(void *ctx, intptr_t handle, uint64_t id[2])
+{
+    (void)ctx;
+    uint64_t st[32];
+    long r = arch_syscall3(SYS_fstat, (long)handle, (long)st, 0);
+    if (sys_failed(r))
+        return (int)r;
+    id[0] = st[0];
+    id[1] = st[1];
+    return 0;
+}
+
 void elfldr_linux_ops(struct elfldr_ops *ops)
 {
     ops->ctx = NULL;
@@ -166,4 +179,5 @@ void elfldr_linux_ops(struct elfldr_ops *ops)
     ops->close = linux_close;
     ops->read = linux_read;
     ops->file_size = linux_file_size;
+    ops->file_id = linux_file_id;
 }

@@ -12,6 +12,7 @@
 #define SYS_read 63
 #define SYS_write 64
 #define SYS_pread64 67
+#define SYS_fstat 80
 #define SYS_exit 93
 #define SYS_gettid 178
 #define SYS_sched_yield 124

@@ -129,6 +129,9 @@ struct elfldr_ops {
     int (*close)(void *ctx, intptr_t handle);
     int (*read)(void *ctx, intptr_t handle, uint64_t offset, void *buf, size_t size);
     int (*file_size)(void *ctx, intptr_t handle, uint64_t *size);
+    /* Optional: what names the file itself whatever path reached it (Linux: st_dev, st_ino), so that
+     * a namespace loads one file once. */
+    int (*file_id)(void *ctx, intptr_t handle, uint64_t id[2]);
 };
 
 /* The default table: Linux, raw system calls (mmap, mprotect, munmap, openat, pread64, lseek, close).
@@ -348,6 +351,8 @@ struct elfldr_info {
     size_t tls_filesz, tls_memsz, tls_align;
     uint64_t dt_flags, dt_flags_1;
     bool textrel, symbolic, bind_now;
+    bool has_file_id;       /* loaded from a file whose identity the table could tell */
+    uint64_t file_id[2];    /* Linux: st_dev, st_ino */
 };
 
 int elfldr_get_info(const struct elfldr_obj *obj, struct elfldr_info *info);

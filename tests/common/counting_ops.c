@@ -104,6 +104,12 @@ static int c_file_size(void *ctx, intptr_t handle, uint64_t *size)
     return c->inner->file_size(c->inner->ctx, handle, size);
 }
 
+static int c_file_id(void *ctx, intptr_t handle, uint64_t id[2])
+{
+    struct counting_ops *c = ctx;
+    return c->inner->file_id(c->inner->ctx, handle, id);
+}
+
 void counting_ops_init(struct counting_ops *c, const struct elfldr_ops *inner)
 {
     memset(c, 0, sizeof(*c));
@@ -121,6 +127,7 @@ void counting_ops_init(struct counting_ops *c, const struct elfldr_ops *inner)
     c->ops.close = inner->close ? c_close : NULL;
     c->ops.read = inner->read ? c_read : NULL;
     c->ops.file_size = inner->file_size ? c_file_size : NULL;
+    c->ops.file_id = inner->file_id ? c_file_id : NULL;
 }
 
 int counting_ops_clean(const struct counting_ops *c)

@@ -446,3 +446,25 @@ Test(ns, unique_symbols_have_one_definition_in_a_namespace)
     cr_assert_eq(elfldr_dlclose(b), 0);
     free_ns_clean(ns);
 }
+
+/* A library is one file, whatever path reaches it: a symbolic link to a loaded library gives its
+ * handle, not a second copy. */
+Test(ns, another_path_to_a_loaded_file_is_the_same_library)
+{
+    char dir[] = "/tmp/elfldr-ns-XXXXXX", link[64];
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(link, sizeof(link), "%s/other-name.so", dir);
+    cr_assert_eq(symlink(FIXTURE_DIR "/libcallee.so", link), 0);
+    struct elfldr_ns *ns = new_ns(fixture_dir, false, false);
+    void *a = elfldr_dlopen(ns, "libcallee.so", 0);
+    void *b = elfldr_dlopen(ns, link, 0);
+    unlink(link);
+    rmdir(dir);
+    cr_assert(a && b, "%s", elfldr_dlerror(ns));
+    cr_assert_eq(a, b, "the same file was loaded twice");
+    cr_assert_eq(loaded_count(ns), 1);
+    cr_assert_eq(elfldr_dlclose(b), 0);
+    cr_assert_eq(loaded_count(ns), 1, "one reference is left");
+    cr_assert_eq(elfldr_dlclose(a), 0);
+    free_ns_clean(ns);
+}
