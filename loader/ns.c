@@ -12,8 +12,32 @@
 #define MAX_PATH 4096
 #define HANDLE_MAGIC 0x656c66646c68ULL /* "elfdlh": a handle, not any pointer */
 
+/* The public part of glibc's struct link_map and struct r_debug_extended (<link.h>): what a debugger
+ * reads. */
+struct debug_map {
+    uintptr_t l_addr;
+    const char *l_name;
+    const void *l_ld;
+    struct debug_map *l_next, *l_prev;
+};
+
+struct debug_head {
+    int32_t r_version;
+    struct debug_map *r_map;
+    uintptr_t r_brk;
+    int32_t r_state;
+    uintptr_t r_ldbase;
+    struct debug_head *r_next;
+};
+
+#define RT_CONSISTENT 0
+#define RT_ADD 1
+#define RT_DELETE 2
+
 struct handle {
     uint64_t magic;
+    struct debug_map debug; /* in the namespace's list for debuggers, once announced */
+    bool announced;
     struct elfldr_ns *ns;
     struct elfldr_obj *obj;
     const char *name;    /* the path it was loaded from, or the image's name (in this allocation) */
@@ -42,6 +66,8 @@ struct elfldr_ns {
     struct elfldr_error err;
     struct unique *uniques; /* STB_GNU_UNIQUE symbols bound so far */
     size_t nuniques, uniques_cap;
+    struct debug_head *host_debug; /* NULL: debuggers are not told */
+    struct debug_head debug;
 };
 
 struct unique {
@@ -266,11 +292,87 @@ static struct handle *new_handle(struct elfldr_ns *ns, struct elfldr_obj *obj, c
     return h;
 }
 
+/* ---- debuggers: glibc's protocol, r_state around a change and a call of r_brk after each state ---- */
+
+static void debug_change(struct elfldr_ns *ns, int32_t state)
+{
+    ns->debug.r_state = state;
+    if (ns->debug.r_brk)
+        ((void (*)(void))ns->debug.r_brk)();
+}
+
+static void debug_announce(struct elfldr_ns *ns, struct handle *h)
+{
+    if (!ns->host_debug || h->announced || h->host)
+        return;
+    struct elfldr_info info;
+    elfldr_get_info(h->obj, &info);
+    h->debug = (struct debug_map){info.load_bias, h->name, (const void *)info.dynamic, NULL, NULL};
+    debug_change(ns, RT_ADD);
+    struct debug_map **link = &ns->debug.r_map, *prev = NULL;
+    while (*link) {
+        prev = *link;
+        link = &(*link)->l_next;
+    }
+    h->debug.l_prev = prev;
+    *link = &h->debug;
+    h->announced = true;
+    debug_change(ns, RT_CONSISTENT);
+}
+
+static void debug_withdraw(struct elfldr_ns *ns, struct handle *h)
+{
+    if (!h->announced)
+        return;
+    debug_change(ns, RT_DELETE);
+    if (h->debug.l_prev)
+        h->debug.l_prev->l_next = h->debug.l_next;
+    else
+        ns->debug.r_map = h->debug.l_next;
+    if (h->debug.l_next)
+        h->debug.l_next->l_prev = h->debug.l_prev;
+    h->announced = false;
+    debug_change(ns, RT_CONSISTENT);
+}
+
+/* The namespace joins the host's chain of r_debug heads (glibc >= 2.35 links dlmopen's there). */
+static void debug_join(struct elfldr_ns *ns, void *host)
+{
+    struct debug_head *head = host;
+    if (!head)
+        return;
+    ns->host_debug = head;
+    ns->debug.r_version = 2;
+    ns->debug.r_brk = head->r_brk;
+    ns->debug.r_ldbase = head->r_ldbase;
+    struct debug_head **link = &head->r_next;
+    while (*link)
+        link = &(*link)->r_next;
+    *link = &ns->debug;
+    /* Version 2 tells a debugger to follow r_next, as glibc says once dlmopen made a namespace. */
+    if (head->r_version < 2)
+        head->r_version = 2;
+}
+
+static void debug_leave(struct elfldr_ns *ns)
+{
+    if (!ns->host_debug)
+        return;
+    for (struct debug_head **link = &ns->host_debug->r_next; *link; link = &(*link)->r_next) {
+        if (*link == &ns->debug) {
+            *link = ns->debug.r_next;
+            break;
+        }
+    }
+    ns->host_debug = NULL;
+}
+
 /* Unmap one handle's object (destructors first, if its constructors ran) and free the handle; the
  * references it holds on its dependencies are the caller's to drop. */
 static void destroy_handle(struct elfldr_ns *ns, struct handle *h)
 {
     struct elfldr_error err;
+    debug_withdraw(ns, h);
     forget_uniques(ns, h->obj);
     if (h->obj && elfldr_unload(h->obj, &err) != 0)
         record_error(ns, &err);
@@ -683,6 +785,8 @@ static void *open_common(struct elfldr_ns *ns, const char *name, const void *ima
         root->nodelete = (flags & ELFLDR_RTLD_NODELETE) != 0;
         if (flags & ELFLDR_RTLD_GLOBAL)
             make_global(root);
+        for (size_t i = 0; i < s.nadded; i++)
+            debug_announce(ns, s.added[i]);
     }
     ns_free_mem(ns, s.added, s.cap * sizeof(*s.added));
     ns_free_mem(ns, s.path, MAX_PATH);
@@ -898,21 +1002,37 @@ static void adopt_one(struct elfldr_ns *ns, uintptr_t bias, const struct elfldr_
     }
 }
 
-/* Every library the host's loader has mapped joins the namespace's global scope, for lookups only. */
-static void adopt_host(struct elfldr_ns *ns)
+/* The main program's program headers, from the auxiliary vector. */
+static bool host_program(const struct elfldr_phdr **phdrs, size_t *phnum)
 {
     uint64_t auxv[128];
     if (!read_auxv(auxv, 128))
-        return;
-    const struct elfldr_phdr *exe_phdrs = NULL;
-    size_t exe_phnum = 0;
+        return false;
+    *phdrs = NULL;
+    *phnum = 0;
     for (size_t i = 0; auxv[i]; i += 2) {
         if (auxv[i] == AT_PHDR)
-            exe_phdrs = (const struct elfldr_phdr *)auxv[i + 1];
+            *phdrs = (const struct elfldr_phdr *)auxv[i + 1];
         else if (auxv[i] == AT_PHNUM)
-            exe_phnum = auxv[i + 1];
+            *phnum = auxv[i + 1];
     }
-    if (!exe_phdrs)
+    return *phdrs != NULL;
+}
+
+static void *find_host_r_debug(void)
+{
+    const struct elfldr_phdr *phdrs;
+    size_t phnum;
+    uintptr_t bias;
+    return host_program(&phdrs, &phnum) ? (void *)(uintptr_t)host_debug(phdrs, phnum, &bias) : NULL;
+}
+
+/* Every library the host's loader has mapped joins the namespace's global scope, for lookups only. */
+static void adopt_host(struct elfldr_ns *ns)
+{
+    const struct elfldr_phdr *exe_phdrs;
+    size_t exe_phnum;
+    if (!host_program(&exe_phdrs, &exe_phnum))
         return;
     uintptr_t exe_bias;
     const struct host_r_debug *debug = host_debug(exe_phdrs, exe_phnum, &exe_bias);
@@ -959,6 +1079,8 @@ struct elfldr_ns *elfldr_ns_new(const struct elfldr_ns_config *cfg)
     ns->linux_tid = !(cfg && cfg->ops);
     if (ns->linux_tid && !ns->cfg.isolated)
         adopt_host(ns);
+    if (cfg && cfg->debugger)
+        debug_join(ns, cfg->debug_link ? cfg->debug_link : (ns->linux_tid ? find_host_r_debug() : NULL));
     return ns;
 }
 
@@ -975,6 +1097,7 @@ void elfldr_ns_free(struct elfldr_ns *ns)
         h->ndeps = 0;
         destroy_handle(ns, h);
     }
+    debug_leave(ns);
     ns_free_mem(ns, ns->uniques, ns->uniques_cap * sizeof(*ns->uniques));
     struct elfldr_ops ops = ns->ops;
     ops.free(ops.ctx, ns, sizeof(*ns));

@@ -7,7 +7,7 @@ ELFLDR_PACKAGES=(
     meson ninja-build gcc clang pkg-config binutils
     libcriterion-dev zlib1g-dev
     git perl python3 xz-utils
-    libsqlite3-0 libxml2 libssl3 libpython3.11 g++
+    libsqlite3-0 libxml2 libssl3 libpython3.11 g++ gdb
     qemu-user
     gcc-aarch64-linux-gnu libc6-dev-arm64-cross
     gcc-riscv64-linux-gnu libc6-dev-riscv64-cross

@@ -421,6 +421,14 @@ struct elfldr_ns_config {
     /* Identifies the calling thread for the namespace's lock; NULL: gettid with the Linux table,
      * otherwise one thread is assumed. */
     uintptr_t (*thread_id)(void);
+    /* To show debuggers the libraries: the namespace joins the host's r_debug chain (glibc >= 2.35
+     * links dlmopen's namespaces there), keeps its own link_map list there, and announces changes
+     * through r_brk as glibc does. gdb lists them when it reads the lists afresh (attaching, say).
+     * With the Linux table the host's r_debug is found through the main program's DT_DEBUG;
+     * `debug_link` names it otherwise (not `&_r_debug` of <link.h>: a program that refers to it gets a
+     * copy of its own, which ld.so never reads). */
+    bool debugger;
+    void *debug_link;
 };
 
 struct elfldr_dl_info {
