@@ -219,7 +219,21 @@ static struct handle *find_loaded(const struct elfldr_ns *ns, const char *name)
 
 /* ---- STB_GNU_UNIQUE: one definition per name in the namespace, as glibc keeps one per process ---- */
 
+/* Called under the namespace's lock during a dlopen, and without it from a lazy binding on any thread:
+ * it takes the lock itself (the lock is recursive). */
+static uintptr_t unique_symbol_locked(struct elfldr_ns *ns, const char *name, const struct elfldr_obj *definer,
+                                      uintptr_t value);
+
 uintptr_t ns_unique_symbol(struct elfldr_ns *ns, const char *name, const struct elfldr_obj *definer, uintptr_t value)
+{
+    ns_lock(ns);
+    uintptr_t bound = unique_symbol_locked(ns, name, definer, value);
+    ns_unlock(ns);
+    return bound;
+}
+
+static uintptr_t unique_symbol_locked(struct elfldr_ns *ns, const char *name, const struct elfldr_obj *definer,
+                                      uintptr_t value)
 {
     for (size_t i = 0; i < ns->nuniques; i++)
         if (str_cmp(ns->uniques[i].name, name) == 0)
