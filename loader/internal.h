@@ -110,6 +110,8 @@ struct elfldr_obj {
     size_t scope_len;
     /* In a namespace: STB_GNU_UNIQUE definitions go through its table, so that one wins everywhere. */
     struct elfldr_ns *unique_ns;
+    /* In a namespace: what __cxa_thread_atexit_impl binds to (its thunk), or 0. */
+    uintptr_t thread_atexit;
     /* Lazy binding resolves after the load: it keeps a copy of the scope, owned here. */
     bool lazy;
     struct elfldr_obj **owned_scope;

@@ -6,6 +6,7 @@
  * object this call loaded and gives back every reference it took.
  */
 #include "arch_syscall.h"
+#include "arch_thunk.h"
 #include "internal.h"
 
 #define U(x) ((uint64_t)(x))
@@ -46,6 +47,8 @@ struct handle {
     unsigned refcount;
     bool global, nodelete;
     bool host; /* the host's, adopted for lookups: not counted as the namespace's own */
+    unsigned tls_dtors; /* thread_local destructors registered by its code and not run yet */
+    bool closing;       /* closed while some were pending: unloaded when the last has run */
     struct handle **deps; /* direct dependencies; each holds one reference */
     size_t ndeps;
     struct handle **search; /* itself, then its tree breadth-first: dlsym's order */
@@ -68,6 +71,10 @@ struct elfldr_ns {
     size_t nuniques, uniques_cap;
     struct debug_head *host_debug; /* NULL: debuggers are not told */
     struct debug_head debug;
+    /* thread_local destructors: the host's __cxa_thread_atexit_impl, and the thunk the namespace's
+     * libraries call instead, which adds the namespace as a fourth argument. */
+    uintptr_t host_thread_atexit, thunk_page;
+    bool freeing; /* elfldr_ns_free came while destructors were pending: the last one finishes it */
 };
 
 struct unique {
@@ -404,11 +411,24 @@ static void destroy_handle(struct elfldr_ns *ns, struct handle *h)
     ns_free_mem(ns, h, h->alloc_size);
 }
 
-/* Drop one reference; the last unloads the handle, then drops the references it held. */
+static void finish_release(struct elfldr_ns *ns, struct handle *h);
+static void make_thread_atexit_thunk(struct elfldr_ns *ns);
+
+/* Drop one reference; the last unloads the handle, then drops the references it held. A library with
+ * thread_local destructors still to run stays until they have (as glibc keeps it). */
 static void release(struct elfldr_ns *ns, struct handle *h)
 {
     if (--h->refcount > 0 || h->nodelete)
         return;
+    if (h->tls_dtors) {
+        h->closing = true;
+        return;
+    }
+    finish_release(ns, h);
+}
+
+static void finish_release(struct elfldr_ns *ns, struct handle *h)
+{
     struct handle **deps = h->deps;
     size_t ndeps = h->ndeps;
     h->deps = NULL;
@@ -601,6 +621,7 @@ static int add_dep(struct session *s, struct handle *h, struct handle *dep)
 static int new_from_obj(struct session *s, struct elfldr_obj *obj, const char *name, struct handle **out)
 {
     obj->unique_ns = s->ns;
+    obj->thread_atexit = s->ns->thunk_page;
     struct handle *h = new_handle(s->ns, obj, name);
     if (!h) {
         elfldr_unload(obj, NULL);
@@ -1091,11 +1112,107 @@ struct elfldr_ns *elfldr_ns_new(const struct elfldr_ns_config *cfg)
         }
     }
     ns->linux_tid = !(cfg && cfg->ops);
-    if (ns->linux_tid && !ns->cfg.isolated)
+    if (ns->linux_tid && !ns->cfg.isolated) {
         adopt_host(ns);
+        make_thread_atexit_thunk(ns);
+    }
     if (cfg && cfg->debugger)
         debug_join(ns, cfg->debug_link ? cfg->debug_link : (ns->linux_tid ? find_host_r_debug() : NULL));
     return ns;
+}
+
+/* ---- thread_local destructors ------------------------------------------------------------------- */
+
+struct tls_dtor {
+    void (*func)(void *);
+    void *arg;
+    struct handle *h; /* whose code registered it, or NULL */
+    struct elfldr_ns *ns;
+};
+
+static void free_everything(struct elfldr_ns *ns);
+
+static bool dtors_pending(const struct elfldr_ns *ns)
+{
+    for (const struct handle *h = ns->first; h; h = h->next)
+        if (h->tls_dtors)
+            return true;
+    return false;
+}
+
+/* Run by the host at the thread's exit: the destructor, then what its library's unload waited for. */
+static void run_tls_dtor(void *p)
+{
+    struct tls_dtor *d = p;
+    struct elfldr_ns *ns = d->ns;
+    d->func(d->arg);
+    ns_lock(ns);
+    struct handle *h = d->h;
+    ns_free_mem(ns, d, sizeof(*d));
+    if (h && --h->tls_dtors == 0 && h->closing)
+        finish_release(ns, h);
+    if (ns->freeing && !dtors_pending(ns)) {
+        free_everything(ns); /* frees the namespace and with it the lock */
+        return;
+    }
+    ns_unlock(ns);
+}
+
+/* What the namespace's libraries get for __cxa_thread_atexit_impl, through the thunk that adds `ns`:
+ * the host's own, with a wrapper that counts the destructor against the library that registered it. */
+__attribute__((used)) int ns_thread_atexit(void (*func)(void *), void *arg, void *dso, struct elfldr_ns *ns)
+{
+    int (*host)(void (*)(void *), void *, void *) = (int (*)(void (*)(void *), void *, void *))ns->host_thread_atexit;
+    ns_lock(ns);
+    struct handle *owner = NULL;
+    for (struct handle *h = ns->first; h && !owner; h = h->next)
+        if (!h->host && in_image(h->obj, (uintptr_t)dso, 1))
+            owner = h;
+    struct tls_dtor *d = ns_alloc(ns, sizeof(*d));
+    if (d) {
+        *d = (struct tls_dtor){func, arg, owner, ns};
+        if (owner)
+            owner->tls_dtors++;
+    }
+    ns_unlock(ns);
+    if (!d)
+        return host(func, arg, dso);
+    int rc = host(run_tls_dtor, d, dso);
+    if (rc != 0) {
+        ns_lock(ns);
+        if (owner)
+            owner->tls_dtors--;
+        ns_free_mem(ns, d, sizeof(*d));
+        ns_unlock(ns);
+    }
+    return rc;
+}
+
+/* The thunk: one executable page written at run time (arch_thunk.h), when the host has
+ * __cxa_thread_atexit_impl to chain to. */
+static void make_thread_atexit_thunk(struct elfldr_ns *ns)
+{
+    uintptr_t host = 0;
+    for (struct handle *h = ns->first; h && !host; h = h->next) {
+        uintptr_t addr;
+        if (h->host && elfldr_lookup(h->obj, "__cxa_thread_atexit_impl", NULL, &addr, NULL) == 0)
+            host = addr;
+    }
+    size_t page = ns->ops.page_size;
+    uintptr_t code;
+    if (!host || ns->ops.reserve(ns->ops.ctx, 0, page, page, false, &code) != 0)
+        return;
+    if (ns->ops.map_zero(ns->ops.ctx, code, page, ELFLDR_PROT_READ | ELFLDR_PROT_WRITE) != 0) {
+        ns->ops.release(ns->ops.ctx, code, page);
+        return;
+    }
+    arch_write_thunk((unsigned char *)code, (uintptr_t)ns, (uintptr_t)ns_thread_atexit);
+    if (ns->ops.protect(ns->ops.ctx, code, page, ELFLDR_PROT_READ | ELFLDR_PROT_EXEC) != 0) {
+        ns->ops.release(ns->ops.ctx, code, page);
+        return;
+    }
+    ns->host_thread_atexit = host;
+    ns->thunk_page = code;
 }
 
 void elfldr_ns_free(struct elfldr_ns *ns)
@@ -1103,6 +1220,17 @@ void elfldr_ns_free(struct elfldr_ns *ns)
     if (!ns)
         return;
     ns_lock(ns);
+    /* Destructors that threads registered still to run: the last of them finishes this. */
+    if (dtors_pending(ns)) {
+        ns->freeing = true;
+        ns_unlock(ns);
+        return;
+    }
+    free_everything(ns);
+}
+
+static void free_everything(struct elfldr_ns *ns)
+{
     /* Dependents were loaded after their dependencies: unload from the last. */
     while (ns->last) {
         struct handle *h = ns->last;
@@ -1113,6 +1241,8 @@ void elfldr_ns_free(struct elfldr_ns *ns)
     }
     debug_leave(ns);
     ns_free_mem(ns, ns->uniques, ns->uniques_cap * sizeof(*ns->uniques));
+    if (ns->thunk_page)
+        ns->ops.release(ns->ops.ctx, ns->thunk_page, ns->ops.page_size);
     struct elfldr_ops ops = ns->ops;
     ops.free(ops.ctx, ns, sizeof(*ns));
 }

@@ -170,12 +170,15 @@ static int resolve_symbol(struct reloc_state *st, uint32_t index, bool for_copy,
         sym_query_init(&q, name, version);
         /* Only elfldr's knows the modules elfldr loaded: glibc's (in ld.so, which a namespace may share
          * with the host) must not serve them. */
-        def_obj = str_cmp(name, "__tls_get_addr") == 0 ? NULL : search_scope(obj, &q, for_copy, &def);
+        bool own_tls = str_cmp(name, "__tls_get_addr") == 0;
+        /* In a namespace, thread_local destructors are counted against their library (ns.c). */
+        bool own_atexit = obj->thread_atexit && str_cmp(name, "__cxa_thread_atexit_impl") == 0;
+        def_obj = own_tls || own_atexit ? NULL : search_scope(obj, &q, for_copy, &def);
         if (!def_obj) {
             *size = ref->st_size;
             *def_obj_out = NULL;
-            if (str_cmp(name, "__tls_get_addr") == 0) {
-                *value = (uintptr_t)elfldr_tls_get_addr;
+            if (own_tls || own_atexit) {
+                *value = own_tls ? (uintptr_t)elfldr_tls_get_addr : obj->thread_atexit;
                 goto done;
             }
             if ((rc = unresolved(st, ref, name, version, value)))

@@ -6,8 +6,11 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <elfldr.h>
 
@@ -106,9 +109,8 @@ Test(cxx, exceptions_unwind_and_thread_local_objects_are_per_thread)
     cr_assert_eq(throw_and_catch(0), 8, "\"thrown 0\" has 8 characters");
     cr_assert_eq(throw_and_catch(20), 8, "through 20 frames");
 
-    /* Only threads that end before the dlclose touch the thread_local: its destructor runs at thread
-     * exit, through the host's __cxa_thread_atexit_impl, while the library is still mapped. (A main
-     * thread that used it would run that destructor at exit, after the unload: see the README.) */
+    /* Threads that end before the dlclose touch the thread_local: each destructor runs at its thread's
+     * exit, counted against the library, which is still mapped. */
     name_fn name = (name_fn)(uintptr_t)elfldr_dlsym(h, "cxx_name");
     pthread_t threads[3];
     struct named named[3] = {{name, "one", "", ""}, {name, "two", "", ""}, {name, "three", "", ""}};
@@ -125,6 +127,31 @@ Test(cxx, exceptions_unwind_and_thread_local_objects_are_per_thread)
     /* libstdc++ defines unique symbols: as with glibc it stays loaded until the namespace goes. */
     elfldr_ns_free(ns);
     cr_assert_eq(deregistered, registered, "unwind tables left registered after the namespace went");
+}
+
+/* The main thread uses the thread_local, then the library is closed and the namespace freed: the
+ * destructor runs at exit, and the library must still be there for it (elfldr keeps it until then, as
+ * glibc does). In a child, whose exit status says whether that went well. */
+Test(cxx, a_main_thread_destructor_after_dlclose_runs_at_exit_cleanly)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct elfldr_ns *ns = cxx_ns();
+        void *h = elfldr_dlopen(ns, FIXTURE_CXX, ELFLDR_RTLD_NOW);
+        if (!h)
+            _exit(3);
+        name_fn name = (name_fn)(uintptr_t)elfldr_dlsym(h, "cxx_name");
+        if (strcmp(name("the main thread"), "the main thread") != 0)
+            _exit(4);
+        if (elfldr_dlclose(h) != 0)
+            _exit(5);
+        elfldr_ns_free(ns);
+        exit(0); /* runs the thread_local destructor, then what waited for it */
+    }
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child did not exit cleanly (status %#x)", status);
 }
 
 #endif
