@@ -11,6 +11,8 @@
  */
 #include <elf.h>
 #include <pthread.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -452,6 +454,46 @@ static void count_lazy_slot(void *ctx, const struct elfldr_reloc *r)
     lazy_slots_bound += r->rclass == ELFLDR_RC_JUMP_SLOT;
 }
 
+/* thread_local destructors (through the namespace's thunk for __cxa_thread_atexit_impl, which needs a
+ * namespace sharing the host's libc): one registered by a thread runs at that thread's exit, and one the
+ * main thread registered keeps the library until the process exits (checked in a child). */
+static void *register_in_thread(void *fn)
+{
+    ((int_fn)(uintptr_t)fn)();
+    return NULL;
+}
+
+static void test_thread_atexit(void)
+{
+    current_check = "thread_atexit";
+    struct elfldr_ns *ns = elfldr_ns_new(NULL);
+    void *h = ns ? elfldr_dlopen(ns, FIXTURE_TLS_DTOR, 0) : NULL;
+    check(h != NULL, "dlopen(libtls_dtor.so) in a namespace sharing the host: %s", h ? "ok" : elfldr_dlerror(ns));
+    if (!h)
+        return;
+    int_fn reg = AS_FN(int_fn, dlsym_ok(h, "tls_dtor_register"));
+    int_fn runs = AS_FN(int_fn, dlsym_ok(h, "tls_dtor_runs"));
+    pthread_t t;
+    if (reg && runs && pthread_create(&t, NULL, register_in_thread, (void *)(uintptr_t)reg) == 0) {
+        pthread_join(t, NULL);
+        CHECK_EQ_INT(runs(), 1, "destructors run after the registering thread ended");
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (!reg || reg() != 0 || elfldr_dlclose(h) != 0)
+            _exit(3);
+        elfldr_ns_free(ns);
+        exit(0);
+    }
+    int status = -1;
+    waitpid(pid, &status, 0);
+    check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+          "a destructor the main thread registered runs at exit after dlclose and elfldr_ns_free (status %#x)", status);
+    elfldr_dlclose(h);
+    elfldr_ns_free(ns);
+}
+
 static void test_lazy_first_call(void)
 {
     current_check = "lazy";
@@ -496,6 +538,7 @@ int main(void)
     test_tls();
     test_lazy();
     test_lazy_first_call();
+    test_thread_atexit();
     printf("%u passed, %u failed\n", passed, failed);
     return failed ? 1 : 0;
 }
