@@ -4,6 +4,7 @@
 
 #include <criterion/criterion.h>
 #include <dlfcn.h>
+#include <elf.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -466,5 +467,45 @@ Test(ns, another_path_to_a_loaded_file_is_the_same_library)
     cr_assert_eq(elfldr_dlclose(b), 0);
     cr_assert_eq(loaded_count(ns), 1, "one reference is left");
     cr_assert_eq(elfldr_dlclose(a), 0);
+    free_ns_clean(ns);
+}
+
+/* DT_SYMBOLIC puts the library itself first: the same libscope_self, its DT_SONAME entry turned into
+ * DT_SYMBOLIC in a copy of the image, is not interposed by a global definition. */
+static size_t read_patched_symbolic(const char *path, unsigned char *image, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f);
+    size_t size = fread(image, 1, cap, f);
+    fclose(f);
+    Elf64_Ehdr *eh = (Elf64_Ehdr *)image;
+    Elf64_Phdr *ph = (Elf64_Phdr *)(image + eh->e_phoff);
+    for (int i = 0; i < eh->e_phnum; i++) {
+        if (ph[i].p_type != PT_DYNAMIC)
+            continue;
+        for (Elf64_Dyn *d = (Elf64_Dyn *)(image + ph[i].p_offset); d->d_tag != DT_NULL; d++) {
+            if (d->d_tag == DT_SONAME) {
+                d->d_tag = DT_SYMBOLIC;
+                d->d_un.d_val = 0;
+                return size;
+            }
+        }
+    }
+    cr_assert_fail("no DT_SONAME to turn into DT_SYMBOLIC");
+    return 0;
+}
+
+Test(ns, dt_symbolic_binds_the_library_first)
+{
+    static unsigned char image[1 << 20];
+    size_t size = read_patched_symbolic(FIXTURE_DIR "/libscope_self.so", image, sizeof(image));
+    struct elfldr_ns *ns = new_ns(fixture_dir, false, false);
+    void *b = elfldr_dlopen(ns, "libscope_b.so", ELFLDR_RTLD_GLOBAL);
+    cr_assert_not_null(b, "%s", elfldr_dlerror(ns));
+    void *self = elfldr_dlopen_mem(ns, "symbolic-self", image, size, 0);
+    cr_assert_not_null(self, "%s", elfldr_dlerror(ns));
+    cr_assert_eq(which_of(self, "scope_self_which"), 's', "DT_SYMBOLIC should bind the library's own first");
+    cr_assert_eq(elfldr_dlclose(self), 0);
+    cr_assert_eq(elfldr_dlclose(b), 0);
     free_ns_clean(ns);
 }

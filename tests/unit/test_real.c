@@ -319,3 +319,29 @@ Test(real, a_thousand_cycles_of_libz_libxml2_libcrypto_libpython, .timeout = 240
     cycle("libcrypto.so.3", 1000);
     cycle("libpython3.11.so.1.0", 1000);
 }
+
+/* ---- zlib: compress and uncompress -------------------------------------------------------------- */
+
+typedef int (*compress2_fn)(unsigned char *, unsigned long *, const unsigned char *, unsigned long, int);
+typedef int (*uncompress_fn)(unsigned char *, unsigned long *, const unsigned char *, unsigned long);
+
+Test(real, zlib_compresses_and_uncompresses_as_the_system_copy_does)
+{
+    static unsigned char input[200000], mine[220000], system_out[220000], back[200000];
+    for (size_t i = 0; i < sizeof(input); i++)
+        input[i] = (unsigned char)((i * 7) ^ (i >> 6) ^ (i % 251));
+    struct elfldr_ns *ns = host_ns();
+    void *h = ours(ns, "libz.so.1");
+    void *sys = theirs("libz.so.1");
+    unsigned long mine_len = sizeof(mine), system_len = sizeof(system_out), back_len = sizeof(back);
+    cr_assert_eq(FN(compress2_fn, h, "compress2", elfldr_dlsym)(mine, &mine_len, input, sizeof(input), 9), 0);
+    cr_assert_eq(FN(compress2_fn, sys, "compress2", dlsym)(system_out, &system_len, input, sizeof(input), 9), 0);
+    cr_assert_eq(mine_len, system_len);
+    cr_assert_eq(memcmp(mine, system_out, mine_len), 0, "the compressed bytes differ from the system's");
+    cr_assert_eq(FN(uncompress_fn, h, "uncompress", elfldr_dlsym)(back, &back_len, mine, mine_len), 0);
+    cr_assert_eq(back_len, sizeof(input));
+    cr_assert_eq(memcmp(back, input, sizeof(input)), 0);
+    dlclose(sys);
+    cr_assert_eq(elfldr_dlclose(h), 0);
+    elfldr_ns_free(ns);
+}
