@@ -152,7 +152,7 @@ static int finish_load(struct elfldr_obj *obj, const struct source *src, uintptr
     if ((rc = relocate(obj, err)))
         return rc;
     announce_ready(obj);
-    if (obj->flags & ELFLDR_LOAD_DEFER_INIT)
+    if (obj->flags & (ELFLDR_LOAD_DEFER_INIT | ELFLDR_LOAD_NO_RUN))
         return 0;
     return run_constructors(obj, err);
 }
@@ -322,7 +322,7 @@ int elfldr_run_init(struct elfldr_obj *obj, struct elfldr_error *err)
 {
     if (!obj)
         return set_error(err, ELFLDR_E_INVAL, "no object");
-    if (obj->initialised || (obj->flags & ELFLDR_LOAD_MAP_ONLY))
+    if (obj->initialised || (obj->flags & (ELFLDR_LOAD_MAP_ONLY | ELFLDR_LOAD_NO_RUN)))
         return 0;
     if (!obj->relocated)
         return set_error(err, ELFLDR_E_INVAL, "%s: constructors before relocation", obj->name);

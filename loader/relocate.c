@@ -97,7 +97,8 @@ static int ifunc_value(const struct elfldr_obj *def_obj, uintptr_t resolver, con
 {
     if (!in_executable(def_obj, resolver))
         return set_error(err, ELFLDR_E_INIT, "IFUNC `%s': resolver %x is outside executable code", name, U(resolver));
-    *value = arch_call_ifunc(resolver, def_obj->hwcap, def_obj->hwcap2);
+    /* ELFLDR_LOAD_NO_RUN: the object's code must not run, so the resolver's own address stands in. */
+    *value = (def_obj->flags & ELFLDR_LOAD_NO_RUN) ? resolver : arch_call_ifunc(resolver, def_obj->hwcap, def_obj->hwcap2);
     return 0;
 }
 

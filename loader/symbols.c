@@ -428,7 +428,8 @@ int elfldr_lookup(const struct elfldr_obj *obj, const char *name, const char *ve
     if (ELF_ST_TYPE(found->st_info) == STT_GNU_IFUNC) {
         if (!in_executable(obj, value))
             return ELFLDR_E_INIT;
-        value = arch_call_ifunc(value, obj->hwcap, obj->hwcap2);
+        if (!(obj->flags & ELFLDR_LOAD_NO_RUN))
+            value = arch_call_ifunc(value, obj->hwcap, obj->hwcap2);
     }
     if (addr)
         *addr = value;

@@ -8,6 +8,7 @@ ELFLDR_PACKAGES=(
     libcriterion-dev zlib1g-dev
     git perl python3 xz-utils
     libsqlite3-0 libxml2 libssl3 libpython3.11 g++ gdb
+    libclang-rt-14-dev
     qemu-user
     gcc-aarch64-linux-gnu libc6-dev-arm64-cross
     gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
