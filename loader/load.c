@@ -57,6 +57,8 @@ static int read_source(const struct elfldr_ops *ops, const struct source *src, u
     if (offset > src->size || src->size - offset < size)
         return set_error(err, ELFLDR_E_TRUNCATED, "%s: %u bytes at %x pass the end of the file (%x)", what, U(size),
                          offset, src->size);
+    if (size == 0)
+        return 0; /* an empty file has no buffer to copy from, not even zero bytes */
     if (src->bytes) {
         __builtin_memcpy(buf, src->bytes + offset, size);
         return 0;

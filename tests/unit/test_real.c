@@ -251,6 +251,16 @@ Test(real, libpython_runs_code_as_the_system_python_does)
 
 /* ---- a thousand load/unload cycles --------------------------------------------------------------- */
 
+/* Under AddressSanitizer the host's allocator maps regions of its own as it goes and keeps freed
+ * memory in quarantine: allow it a few mappings, and do not hold it to resident memory. */
+#if defined(__SANITIZE_ADDRESS__)
+#define MAPS_SLACK 8
+#define RSS_SLACK_KIB (256L << 10)
+#else
+#define MAPS_SLACK 0
+#define RSS_SLACK_KIB 1024L
+#endif
+
 static long count_maps(void)
 {
     FILE *f = fopen("/proc/self/maps", "r");
@@ -292,8 +302,8 @@ Test(real, a_thousand_sqlite_cycles_leave_mappings_and_memory_where_they_were, .
         cr_assert_eq(elfldr_dlclose(h), 0);
     }
     long maps_after = count_maps(), rss_after = rss_kib();
-    cr_assert_eq(maps_after, maps_before, "mappings: %ld before, %ld after", maps_before, maps_after);
-    cr_assert_lt(rss_after - rss_before, 1024, "resident memory grew by %ld KiB", rss_after - rss_before);
+    cr_assert_leq(maps_after, maps_before + MAPS_SLACK, "mappings: %ld before, %ld after", maps_before, maps_after);
+    cr_assert_lt(rss_after - rss_before, RSS_SLACK_KIB, "resident memory grew by %ld KiB", rss_after - rss_before);
     elfldr_ns_free(ns);
 }
 
@@ -307,8 +317,10 @@ static void cycle(const char *soname, int times)
     for (int i = 0; i < times; i++)
         cr_assert_eq(elfldr_dlclose(ours(ns, soname)), 0);
     long maps_after = count_maps(), rss_after = rss_kib();
-    cr_assert_eq(maps_after, maps_before, "%s: mappings %ld before, %ld after", soname, maps_before, maps_after);
-    cr_assert_lt(rss_after - rss_before, 1024, "%s: resident memory grew by %ld KiB", soname, rss_after - rss_before);
+    cr_assert_leq(maps_after, maps_before + MAPS_SLACK, "%s: mappings %ld before, %ld after", soname, maps_before,
+                  maps_after);
+    cr_assert_lt(rss_after - rss_before, RSS_SLACK_KIB, "%s: resident memory grew by %ld KiB", soname,
+                 rss_after - rss_before);
     elfldr_ns_free(ns);
 }
 
