@@ -21,6 +21,7 @@
 #include <elfldr.h>
 
 #include "counting_ops.h"
+#include "check.h"
 
 #ifndef SHT_RELR
 #define SHT_RELR 19
@@ -36,36 +37,6 @@
 #elif defined(__riscv)
 #define HOST_R_IRELATIVE R_RISCV_IRELATIVE
 #endif
-
-/* ---- checks ------------------------------------------------------------------------------------ */
-
-static unsigned passed, failed;
-static const char *current_way = "";
-
-static bool check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool check(bool ok, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    printf("%s [%s] ", ok ? "PASS" : "FAIL", current_way);
-    vprintf(fmt, ap);
-    putchar('\n');
-    va_end(ap);
-    if (ok)
-        passed++;
-    else
-        failed++;
-    return ok;
-}
-
-#define CHECK_EQ_INT(got, want, what)                                                                    \
-    do {                                                                                                 \
-        long long got_ = (long long)(got), want_ = (long long)(want);                                    \
-        check(got_ == want_, "%s = %lld (want %lld)", what, got_, want_);                               \
-    } while (0)
-
-/* A function pointer from a looked-up address (ISO C has no direct conversion). */
-#define AS_FN(type, address) ((type)(uintptr_t)(address))
 
 /* ---- the ELF file, as the link editor wrote it ---------------------------------------------------- */
 
@@ -418,7 +389,7 @@ static void check_hash_styles(void)
         {FIXTURE_DATA_RELR, false, false, true},
 #endif
     };
-    current_way = "file";
+    check_label = "file";
     for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
         struct file_bytes f;
         if (!check(read_file(variants[i].path, &f), "read %s", variants[i].path))
@@ -671,7 +642,7 @@ int main(void)
     printf("SKIP libdata_relr: this link editor cannot make DT_RELR (-z pack-relative-relocs)\n");
 #endif
     for (enum way way = 0; way < WAY_COUNT; way++) {
-        current_way = way_names[way];
+        check_label = way_names[way];
         struct harness h;
         if (!harness_init(&h, way)) {
             harness_fini(&h);
@@ -692,6 +663,5 @@ int main(void)
         harness_check_clean(&h, "after every fixture");
         harness_fini(&h);
     }
-    printf("%u passed, %u failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary();
 }

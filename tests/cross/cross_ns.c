@@ -25,6 +25,7 @@
 #include <elfldr.h>
 
 #include "counting_ops.h"
+#include "check.h"
 
 #if defined(__x86_64__)
 #define ARCH_NAME "x86_64"
@@ -39,36 +40,6 @@
 #define ARCH_NAME "an unknown architecture"
 #define HOST_R_TLSDESC 0xffffffffu
 #endif
-
-/* ---- checks ------------------------------------------------------------------------------------ */
-
-static unsigned passed, failed;
-static const char *current_check = "";
-
-static bool check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool check(bool ok, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    printf("%s [%s] ", ok ? "PASS" : "FAIL", current_check);
-    vprintf(fmt, ap);
-    putchar('\n');
-    va_end(ap);
-    if (ok)
-        passed++;
-    else
-        failed++;
-    return ok;
-}
-
-#define CHECK_EQ_INT(got, want, what)                                                                    \
-    do {                                                                                                 \
-        long long got_ = (long long)(got), want_ = (long long)(want);                                    \
-        check(got_ == want_, "%s = %lld (want %lld)", what, got_, want_);                               \
-    } while (0)
-
-/* A function pointer from a looked-up address (ISO C has no direct conversion). */
-#define AS_FN(type, address) ((type)(uintptr_t)(address))
 
 typedef int (*int_fn)(void);
 typedef int *(*int_ptr_fn)(void);
@@ -156,7 +127,7 @@ static int call0(void *h, const char *symbol)
 
 static void test_tree(void)
 {
-    current_check = "tree";
+    check_label = "tree";
     struct elfldr_ns *ns = new_ns();
     if (!ns)
         return;
@@ -185,7 +156,7 @@ static void test_tree(void)
 
 static void test_refcount(void)
 {
-    current_check = "refcount";
+    check_label = "refcount";
     struct elfldr_ns *ns = new_ns();
     if (!ns)
         return;
@@ -210,7 +181,7 @@ static void test_refcount(void)
 
 static void test_scope(void)
 {
-    current_check = "scope";
+    check_label = "scope";
     struct elfldr_ns *ns = new_ns();
     if (!ns)
         return;
@@ -238,7 +209,7 @@ static void test_scope(void)
 
 static void test_unique(void)
 {
-    current_check = "unique";
+    check_label = "unique";
     struct elfldr_ns *ns = new_ns();
     if (!ns)
         return;
@@ -350,7 +321,7 @@ static void check_tls_threads(const struct tls_fns *fns, const char *where)
 
 static void test_tls(void)
 {
-    current_check = "tls";
+    check_label = "tls";
     bool readable;
     bool tlsdesc = file_has_reloc(FIXTURE_TLS, HOST_R_TLSDESC, &readable);
     check(readable, "read the relocations of %s", FIXTURE_TLS);
@@ -416,7 +387,7 @@ static void test_tls(void)
 
 static void test_lazy(void)
 {
-    current_check = "lazy";
+    check_label = "lazy";
     static const double mix_expected = 1 + 2.0 * 2.5 + 3.0 * 3 + 4.0 * 4.25 + 5.0 * 5 + 6.0 * 6.5 + 7.0 * 7 +
                                        8.0 * 8.75 + 9.0 * 9 + 10.0 * 10 + 11.0 * 0.5 + 12.0 * 1.5 + 13.0 * 2.5 +
                                        14.0 * 3.5 + 15.0 * 4.5;
@@ -465,7 +436,7 @@ static void *register_in_thread(void *fn)
 
 static void test_thread_atexit(void)
 {
-    current_check = "thread_atexit";
+    check_label = "thread_atexit";
     struct elfldr_ns *ns = elfldr_ns_new(NULL);
     void *h = ns ? elfldr_dlopen(ns, FIXTURE_TLS_DTOR, 0) : NULL;
     check(h != NULL, "dlopen(libtls_dtor.so) in a namespace sharing the host: %s", h ? "ok" : elfldr_dlerror(ns));
@@ -496,7 +467,7 @@ static void test_thread_atexit(void)
 
 static void test_lazy_first_call(void)
 {
-    current_check = "lazy";
+    check_label = "lazy";
     elfldr_linux_ops(&linux_table);
     counting_ops_init(&counting, &linux_table);
     struct elfldr_load_opts plain = {.ops = &counting.ops};
@@ -539,6 +510,5 @@ int main(void)
     test_lazy();
     test_lazy_first_call();
     test_thread_atexit();
-    printf("%u passed, %u failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary();
 }

@@ -189,3 +189,28 @@ void *sym_ok(const struct elfldr_obj *obj, const char *name)
     cr_assert_not_null(address, "elfldr_sym found no \"%s\"", name);
     return address;
 }
+
+long maps_count(void)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    long lines = 0;
+    int c;
+    cr_assert_not_null(f);
+    while ((c = fgetc(f)) != EOF)
+        lines += c == '\n';
+    fclose(f);
+    return lines;
+}
+
+long rss_kib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kib = -1;
+    cr_assert_not_null(f);
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "VmRSS: %ld", &kib) == 1)
+            break;
+    fclose(f);
+    return kib;
+}

@@ -59,6 +59,9 @@ void harness_assert_clean(const struct harness *h);
 bool maps_intersect(uintptr_t start, uintptr_t end);
 /* The "rwxp" permissions of the mapping that holds `address`; false when nothing is mapped there. */
 bool maps_permissions(uintptr_t address, char permissions[5]);
+/* How many mappings this process has, and its resident memory in KiB (VmRSS). */
+long maps_count(void);
+long rss_kib(void);
 
 /* A looked-up function or object, failing the test when the lookup finds nothing. */
 void *sym_ok(const struct elfldr_obj *obj, const char *name);

@@ -1,6 +1,8 @@
 /* Real libraries from Debian through a namespace, each used through its own API and checked against
  * the system's own copy (loaded by glibc's dlopen) or the system's own program. libc and libm are the
  * host's: the resolve hook takes them from this process. */
+#include "harness.h"
+
 #include <criterion/criterion.h>
 #include <dlfcn.h>
 #include <stdint.h>
@@ -261,29 +263,6 @@ Test(real, libpython_runs_code_as_the_system_python_does)
 #define RSS_SLACK_KIB 1024L
 #endif
 
-static long count_maps(void)
-{
-    FILE *f = fopen("/proc/self/maps", "r");
-    long lines = 0;
-    int c;
-    while ((c = fgetc(f)) != EOF)
-        lines += c == '\n';
-    fclose(f);
-    return lines;
-}
-
-static long rss_kib(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kib = -1;
-    while (fgets(line, sizeof(line), f))
-        if (sscanf(line, "VmRSS: %ld", &kib) == 1)
-            break;
-    fclose(f);
-    return kib;
-}
-
 Test(real, a_thousand_sqlite_cycles_leave_mappings_and_memory_where_they_were, .timeout = 120)
 {
     struct elfldr_ns *ns = host_ns();
@@ -294,14 +273,14 @@ Test(real, a_thousand_sqlite_cycles_leave_mappings_and_memory_where_they_were, .
         sqlite_via(h, elfldr_dlsym, answer);
         elfldr_dlclose(h);
     }
-    long maps_before = count_maps(), rss_before = rss_kib();
+    long maps_before = maps_count(), rss_before = rss_kib();
     for (int i = 0; i < 1000; i++) {
         void *h = ours(ns, "libsqlite3.so.0");
         answer[0] = '\0';
         sqlite_via(h, elfldr_dlsym, answer);
         cr_assert_eq(elfldr_dlclose(h), 0);
     }
-    long maps_after = count_maps(), rss_after = rss_kib();
+    long maps_after = maps_count(), rss_after = rss_kib();
     cr_assert_leq(maps_after, maps_before + MAPS_SLACK, "mappings: %ld before, %ld after", maps_before, maps_after);
     cr_assert_lt(rss_after - rss_before, RSS_SLACK_KIB, "resident memory grew by %ld KiB", rss_after - rss_before);
     elfldr_ns_free(ns);
@@ -313,10 +292,10 @@ static void cycle(const char *soname, int times)
     struct elfldr_ns *ns = host_ns();
     for (int i = 0; i < 5; i++)
         elfldr_dlclose(ours(ns, soname));
-    long maps_before = count_maps(), rss_before = rss_kib();
+    long maps_before = maps_count(), rss_before = rss_kib();
     for (int i = 0; i < times; i++)
         cr_assert_eq(elfldr_dlclose(ours(ns, soname)), 0);
-    long maps_after = count_maps(), rss_after = rss_kib();
+    long maps_after = maps_count(), rss_after = rss_kib();
     cr_assert_leq(maps_after, maps_before + MAPS_SLACK, "%s: mappings %ld before, %ld after", soname, maps_before,
                   maps_after);
     cr_assert_lt(rss_after - rss_before, RSS_SLACK_KIB, "%s: resident memory grew by %ld KiB", soname,

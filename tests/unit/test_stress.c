@@ -1,32 +1,11 @@
 /* 100,000 load/unload cycles of a fixture through the Linux table leave the process's mappings and
  * resident memory where they were. */
+#include "harness.h"
+
 #include <criterion/criterion.h>
 #include <stdio.h>
 
 #include <elfldr.h>
-
-static long count_maps(void)
-{
-    FILE *f = fopen("/proc/self/maps", "r");
-    long lines = 0;
-    int c;
-    while ((c = fgetc(f)) != EOF)
-        lines += c == '\n';
-    fclose(f);
-    return lines;
-}
-
-static long rss_kib(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kib = -1;
-    while (fgets(line, sizeof(line), f))
-        if (sscanf(line, "VmRSS: %ld", &kib) == 1)
-            break;
-    fclose(f);
-    return kib;
-}
 
 typedef int (*int_fn)(void);
 
@@ -38,7 +17,7 @@ Test(stress, a_hundred_thousand_cycles_of_a_fixture, .timeout = 240)
         cr_assert_eq(elfldr_load_path(FIXTURE_CALLEE, NULL, &obj, &err), 0, "%s", err.message);
         cr_assert_eq(elfldr_unload(obj, &err), 0);
     }
-    long maps_before = count_maps(), rss_before = rss_kib();
+    long maps_before = maps_count(), rss_before = rss_kib();
     for (int i = 0; i < 100000; i++) {
         if (elfldr_load_path(FIXTURE_CALLEE, NULL, &obj, &err) != 0)
             cr_assert_fail("cycle %d: %s", i, err.message);
@@ -48,7 +27,7 @@ Test(stress, a_hundred_thousand_cycles_of_a_fixture, .timeout = 240)
         if (elfldr_unload(obj, &err) != 0)
             cr_assert_fail("cycle %d: unload: %s", i, err.message);
     }
-    long maps_after = count_maps(), rss_after = rss_kib();
+    long maps_after = maps_count(), rss_after = rss_kib();
     cr_assert_eq(maps_after, maps_before, "mappings: %ld before, %ld after", maps_before, maps_after);
     cr_assert_lt(rss_after - rss_before, 1024, "resident memory grew by %ld KiB", rss_after - rss_before);
 }
