@@ -412,19 +412,23 @@ static int apply(struct reloc_state *st, const struct reloc_entry *e)
 
 /* ---- tables ------------------------------------------------------------------------------------ */
 
+/* Entry `i` of a REL or RELA table (the table was checked to lie in the image). */
+static struct reloc_entry read_entry(uintptr_t table, size_t i, bool rela)
+{
+    if (rela) {
+        const struct elf64_rela *r = (const struct elf64_rela *)table + i;
+        return (struct reloc_entry){r->r_offset, ELF_R_TYPE(r->r_info), ELF_R_SYM(r->r_info), r->r_addend, true, i};
+    }
+    const struct elf64_rel *r = (const struct elf64_rel *)table + i;
+    return (struct reloc_entry){r->r_offset, ELF_R_TYPE(r->r_info), ELF_R_SYM(r->r_info), 0, false, i};
+}
+
 static int apply_table(struct reloc_state *st, const char *name, uintptr_t table, uint64_t size, bool rela)
 {
     size_t entsize = rela ? sizeof(struct elf64_rela) : sizeof(struct elf64_rel);
     st->table = name;
     for (size_t i = 0; i < size / entsize; i++) {
-        struct reloc_entry e;
-        if (rela) {
-            const struct elf64_rela *r = (const struct elf64_rela *)table + i;
-            e = (struct reloc_entry){r->r_offset, ELF_R_TYPE(r->r_info), ELF_R_SYM(r->r_info), r->r_addend, true, i};
-        } else {
-            const struct elf64_rel *r = (const struct elf64_rel *)table + i;
-            e = (struct reloc_entry){r->r_offset, ELF_R_TYPE(r->r_info), ELF_R_SYM(r->r_info), 0, false, i};
-        }
+        struct reloc_entry e = read_entry(table, i, rela);
         int rc = apply(st, &e);
         if (rc)
             return rc;
@@ -535,14 +539,7 @@ int apply_one_jump_slot(struct elfldr_obj *obj, size_t index, uintptr_t *value)
     if (!d->jmprel || index >= d->pltrelsz / entsize)
         return set_error(&err, ELFLDR_E_RELOC_TABLE, "lazy binding: index %u beyond DT_JMPREL", U(index));
     struct reloc_state st = {obj, &err, {false, 0, 0, 0, NULL}, false, false, {0, 0}, "DT_JMPREL"};
-    struct reloc_entry e;
-    if (d->pltrel == DT_RELA) {
-        const struct elf64_rela *r = (const struct elf64_rela *)d->jmprel + index;
-        e = (struct reloc_entry){r->r_offset, ELF_R_TYPE(r->r_info), ELF_R_SYM(r->r_info), r->r_addend, true, index};
-    } else {
-        const struct elf64_rel *r = (const struct elf64_rel *)d->jmprel + index;
-        e = (struct reloc_entry){r->r_offset, ELF_R_TYPE(r->r_info), ELF_R_SYM(r->r_info), 0, false, index};
-    }
+    struct reloc_entry e = read_entry(d->jmprel, index, d->pltrel == DT_RELA);
     if (arch_reloc_class(e.type) != ELFLDR_RC_JUMP_SLOT)
         return set_error(&err, ELFLDR_E_RELOC_TYPE, "lazy binding: DT_JMPREL[%u] is not a JUMP_SLOT", U(index));
     int rc = apply(&st, &e);
