@@ -1,7 +1,8 @@
 /* libFuzzer target: any bytes, loaded from memory through the arena table (wrapped in a table that
  * counts every reservation and allocation) with none of the image's code run (ELFLDR_LOAD_NO_RUN).
  * Whatever the input, the load either succeeds or fails with an error code and a message; then
- * nothing may stay reserved or allocated. A crash, a sanitizer report, a leak or a hang is a finding. */
+ * nothing may stay reserved or allocated. A crash, a sanitizer report, a leak or a hang is a finding.
+ * Built once per architecture's relocation map (fuzz/meson.build): the same harness drives each. */
 #define _DEFAULT_SOURCE
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +28,17 @@ static int resolve_anything(void *ctx, const struct elfldr_obj *obj, const char 
     return ELFLDR_HOOK_CONTINUE;
 }
 
+/* Static TLS (TPOFF relocations): an offset below or above the thread pointer, never written to. */
+static int static_tls_anywhere(void *ctx, const struct elfldr_obj *obj, size_t size, size_t align, intptr_t *tp_offset)
+{
+    (void)ctx;
+    (void)obj;
+    if (size > (1u << 20) || align > 4096)
+        return ELFLDR_HOOK_REFUSE;
+    *tp_offset = -(intptr_t)((size + align) & ~(uintptr_t)(align ? align - 1 : 0));
+    return ELFLDR_HOOK_CONTINUE;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -41,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     struct counting_ops counting;
     counting_ops_init(&counting, &arena_ops);
-    struct elfldr_hooks hooks = {.resolve = resolve_anything};
+    struct elfldr_hooks hooks = {.resolve = resolve_anything, .static_tls = static_tls_anywhere};
     struct elfldr_load_opts opts = {.ops = &counting.ops, .hooks = &hooks, .flags = ELFLDR_LOAD_NO_RUN};
     struct elfldr_obj *obj = NULL;
     struct elfldr_error err;
