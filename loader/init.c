@@ -63,6 +63,42 @@ int run_constructors(struct elfldr_obj *obj, struct elfldr_error *err)
     return 0;
 }
 
+int check_constructors(const struct elfldr_obj *obj, struct elfldr_error *err)
+{
+    const struct dyninfo *d = &obj->dyn;
+    int rc;
+    if ((d->init && (rc = check_code(obj, d->init, "DT_INIT", 0, err))) ||
+        (d->fini && (rc = check_code(obj, d->fini, "DT_FINI", 0, err))))
+        return rc;
+    /* A position-independent image's entries are link-time addresses until relocated: what they will
+     * hold is checked with each relative relocation, in check_constructor_slot. */
+    if (obj->type != ET_EXEC)
+        return 0;
+    if ((rc = check_array(obj, d->preinit_array, d->preinit_arraysz, "DT_PREINIT_ARRAY", err)) ||
+        (rc = check_array(obj, d->init_array, d->init_arraysz, "DT_INIT_ARRAY", err)) ||
+        (rc = check_array(obj, d->fini_array, d->fini_arraysz, "DT_FINI_ARRAY", err)))
+        return rc;
+    return 0;
+}
+
+int check_constructor_slot(const struct elfldr_obj *obj, uintptr_t where, uintptr_t value, struct elfldr_error *err)
+{
+    const struct dyninfo *d = &obj->dyn;
+    const struct {
+        uintptr_t array;
+        uint64_t size;
+        const char *what;
+    } arrays[] = {
+        {d->preinit_array, d->preinit_arraysz, "DT_PREINIT_ARRAY"},
+        {d->init_array, d->init_arraysz, "DT_INIT_ARRAY"},
+        {d->fini_array, d->fini_arraysz, "DT_FINI_ARRAY"},
+    };
+    for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
+        if (where >= arrays[i].array && where - arrays[i].array < arrays[i].size)
+            return check_code(obj, value, arrays[i].what, (where - arrays[i].array) / sizeof(uintptr_t), err);
+    return 0;
+}
+
 int run_destructors(struct elfldr_obj *obj, struct elfldr_error *err)
 {
     const struct dyninfo *d = &obj->dyn;

@@ -172,6 +172,8 @@ uint32_t elf_sysv_hash(const char *name);
 
 /* relocate.c */
 int relocate(struct elfldr_obj *obj, struct elfldr_error *err);
+/* ELFLDR_LOAD_CHECK: every relocation checked as relocate() would, nothing written or bound. */
+int relocate_check(struct elfldr_obj *obj, struct elfldr_error *err);
 
 /* load.c: an object some other loader mapped and relocated (a host library), for lookups only. */
 int adopt_mapped(const struct elfldr_ops *ops, uintptr_t bias, const struct elfldr_phdr *phdrs, size_t phnum,
@@ -207,6 +209,10 @@ int apply_one_jump_slot(struct elfldr_obj *obj, size_t index, uintptr_t *value);
 
 /* init.c */
 int run_constructors(struct elfldr_obj *obj, struct elfldr_error *err);
+/* ELFLDR_LOAD_CHECK: DT_INIT and DT_FINI, and the arrays' entries where no relocation changes them
+ * (a fixed-address executable); check_constructor_slot takes a relocated entry's value. */
+int check_constructors(const struct elfldr_obj *obj, struct elfldr_error *err);
+int check_constructor_slot(const struct elfldr_obj *obj, uintptr_t where, uintptr_t value, struct elfldr_error *err);
 int run_destructors(struct elfldr_obj *obj, struct elfldr_error *err);
 
 /* Small helpers with no library behind them. */

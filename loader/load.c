@@ -139,11 +139,13 @@ static int finish_load(struct elfldr_obj *obj, const struct source *src, uintptr
         return rc;
     if ((rc = decode_dynamic(obj, err)) || (rc = prepare_symbols(obj, err)))
         return rc;
-    /* A mapped-only object is relocated by someone else: its version table would go unused. */
-    if (obj->flags & ELFLDR_LOAD_MAP_ONLY)
+    /* A mapped-only object is relocated by someone else: its version table is needed only to check. */
+    if ((obj->flags & ELFLDR_LOAD_MAP_ONLY) && !(obj->flags & ELFLDR_LOAD_CHECK))
         return 0;
     if ((rc = prepare_versions(obj, err)))
         return rc;
+    if (obj->flags & ELFLDR_LOAD_MAP_ONLY)
+        return (rc = relocate_check(obj, err)) ? rc : check_constructors(obj, err);
     if ((rc = tls_register(obj, err)))
         return rc;
     obj->lazy = (obj->flags & ELFLDR_LOAD_LAZY) && lazy_supported() && !obj->dyn.bind_now && obj->dyn.jmprel;

@@ -26,6 +26,7 @@ struct reloc_state {
     bool lazy_table;   /* JUMP_SLOT entries are left for lazy_fixup, only rebased */
     uintptr_t tlsdesc[2]; /* the descriptor compute_tls made for an R_*_TLSDESC */
     const char *table; /* "DT_RELA", ... for messages */
+    bool check_only;   /* ELFLDR_LOAD_CHECK: check each entry, write and bind nothing */
 };
 
 struct reloc_entry {
@@ -138,6 +139,22 @@ static int consult_bind(struct reloc_state *st, const char *name, const char *ve
 }
 
 /* S and Z for symbol `index`; `for_copy` searches everywhere but the object itself. */
+/* The symbol a relocation names: its index and name checked. */
+static int referenced_symbol(struct reloc_state *st, uint32_t index, const struct elfldr_sym **ref,
+                             const char **name)
+{
+    const struct elfldr_obj *obj = st->obj;
+    if (index >= obj->dyn.nsyms)
+        return set_error(st->err, ELFLDR_E_SYM_INDEX, "%s: symbol index %u out of range (%u symbols)", st->table,
+                         U(index), U(obj->dyn.nsyms));
+    *ref = &obj->dyn.symtab[index];
+    *name = string_at(obj, (*ref)->st_name);
+    if (!*name)
+        return set_error(st->err, ELFLDR_E_STRTAB, "symbol %u: name at %x is outside DT_STRSZ %x or unterminated",
+                         U(index), U((*ref)->st_name), obj->dyn.strsz);
+    return 0;
+}
+
 static int resolve_symbol(struct reloc_state *st, uint32_t index, bool for_copy, uintptr_t *value, uint64_t *size,
                           const struct elfldr_obj **def_obj_out)
 {
@@ -148,20 +165,16 @@ static int resolve_symbol(struct reloc_state *st, uint32_t index, bool for_copy,
         *def_obj_out = st->cache.def_obj;
         return 0;
     }
-    if (index >= obj->dyn.nsyms)
-        return set_error(st->err, ELFLDR_E_SYM_INDEX, "%s: symbol index %u out of range (%u symbols)", st->table,
-                         U(index), U(obj->dyn.nsyms));
-    const struct elfldr_sym *ref = &obj->dyn.symtab[index];
-    const char *name = string_at(obj, ref->st_name);
-    if (!name)
-        return set_error(st->err, ELFLDR_E_STRTAB, "symbol %u: name at %x is outside DT_STRSZ %x or unterminated",
-                         U(index), U(ref->st_name), obj->dyn.strsz);
+    const struct elfldr_sym *ref;
+    const char *name;
+    int rc = referenced_symbol(st, index, &ref, &name);
+    if (rc)
+        return rc;
     const struct elfldr_obj *def_obj = obj;
     const struct elfldr_sym *def = ref;
     unsigned vis = ELF_ST_VISIBILITY(ref->st_other);
     bool bind_self = !for_copy && (ELF_ST_BIND(ref->st_info) == STB_LOCAL ||
                                    (ref->st_shndx != SHN_UNDEF && vis != STV_DEFAULT));
-    int rc = 0;
     const char *version = NULL;
     if (!bind_self) {
         version = reference_version(obj, index, &rc, st->err);
@@ -339,6 +352,36 @@ static int copy_from(struct reloc_state *st, const struct reloc_entry *e, struct
     return 0;
 }
 
+/* ELFLDR_LOAD_CHECK: what apply() would check before binding, and what a relative relocation puts in
+ * a constructor array; the target was checked already. */
+static int check_entry(struct reloc_state *st, const struct reloc_entry *e, struct elfldr_reloc *r)
+{
+    struct elfldr_obj *obj = st->obj;
+    int rc = 0;
+    const struct elfldr_sym *ref = NULL;
+    if (e->sym && r->rclass != ELFLDR_RC_RELATIVE) {
+        const char *name;
+        if ((rc = referenced_symbol(st, e->sym, &ref, &name)))
+            return rc;
+        (void)reference_version(obj, e->sym, &rc, st->err);
+        if (rc)
+            return rc;
+        if (r->rclass == ELFLDR_RC_COPY && !in_writable(obj, r->where, ref->st_size))
+            return target_error(st, e, r->where, (size_t)ref->st_size);
+    }
+    /* Thread-local storage of this object's own (no symbol, or one defined here) needs its PT_TLS. */
+    bool tls = r->rclass == ELFLDR_RC_DTPMOD || r->rclass == ELFLDR_RC_TPOFF || r->rclass == ELFLDR_RC_TLSDESC;
+    if (tls && (!ref || ref->st_shndx != SHN_UNDEF) && obj->tls_index < 0)
+        return set_error(st->err, ELFLDR_E_UNSUPPORTED,
+                         "%s[%u]: %s for `%s': not supported: the object has no thread-local storage", st->table,
+                         U(e->index), arch_reloc_name(e->type), r->sym_name ? r->sym_name : "(local)");
+    if (r->rclass == ELFLDR_RC_RELATIVE) {
+        uint64_t addend = e->rela ? (uint64_t)e->addend : implicit_addend(r->rclass, r->where);
+        return check_constructor_slot(obj, r->where, obj->load_bias + addend, st->err);
+    }
+    return 0;
+}
+
 static int apply(struct reloc_state *st, const struct reloc_entry *e)
 {
     struct elfldr_obj *obj = st->obj;
@@ -369,6 +412,8 @@ static int apply(struct reloc_state *st, const struct reloc_entry *e)
         return target_error(st, e, r.where, size);
     if (e->sym && e->sym < obj->dyn.nsyms)
         r.sym_name = string_at(obj, obj->dyn.symtab[e->sym].st_name);
+    if (st->check_only)
+        return check_entry(st, e, &r);
     int rc;
     if (rc_class == ELFLDR_RC_COPY) {
         if ((rc = copy_from(st, e, &r)))
@@ -444,6 +489,8 @@ static int relr_one(struct reloc_state *st, uintptr_t where, size_t index)
                          U(index), U(where - obj->load_bias));
     uint64_t v;
     __builtin_memcpy(&v, (const void *)where, 8);
+    if (st->check_only)
+        return check_constructor_slot(obj, where, obj->load_bias + v, st->err);
     struct elfldr_reloc r = {obj, ARCH_R_RELATIVE, ELFLDR_RC_RELATIVE, 0, NULL, where, (int64_t)v, 0,
                              obj->load_bias + v};
     if (obj->hooks.reloc_before) {
@@ -538,7 +585,7 @@ int apply_one_jump_slot(struct elfldr_obj *obj, size_t index, uintptr_t *value)
     struct elfldr_error err;
     if (!d->jmprel || index >= d->pltrelsz / entsize)
         return set_error(&err, ELFLDR_E_RELOC_TABLE, "lazy binding: index %u beyond DT_JMPREL", U(index));
-    struct reloc_state st = {obj, &err, {false, 0, 0, 0, NULL}, false, false, {0, 0}, "DT_JMPREL"};
+    struct reloc_state st = {obj, &err, {false, 0, 0, 0, NULL}, false, false, {0, 0}, "DT_JMPREL", false};
     struct reloc_entry e = read_entry(d->jmprel, index, d->pltrel == DT_RELA);
     if (arch_reloc_class(e.type) != ELFLDR_RC_JUMP_SLOT)
         return set_error(&err, ELFLDR_E_RELOC_TYPE, "lazy binding: DT_JMPREL[%u] is not a JUMP_SLOT", U(index));
@@ -548,9 +595,18 @@ int apply_one_jump_slot(struct elfldr_obj *obj, size_t index, uintptr_t *value)
     return rc;
 }
 
+int relocate_check(struct elfldr_obj *obj, struct elfldr_error *err)
+{
+    struct reloc_state st = {obj, err, {false, 0, 0, 0, NULL}, false, false, {0, 0}, "", true};
+    int rc;
+    if (obj->dyn.relr && (rc = apply_relr(&st)))
+        return rc;
+    return (rc = apply_all(&st, false)) ? rc : apply_all(&st, true);
+}
+
 int relocate(struct elfldr_obj *obj, struct elfldr_error *err)
 {
-    struct reloc_state st = {obj, err, {false, 0, 0, 0, NULL}, false, false, {0, 0}, ""};
+    struct reloc_state st = {obj, err, {false, 0, 0, 0, NULL}, false, false, {0, 0}, "", false};
     int rc;
     if (obj->lazy && (rc = set_up_lazy_got(obj, err)))
         return rc;

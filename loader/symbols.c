@@ -101,6 +101,14 @@ static int prepare_gnu_hash(struct elfldr_obj *obj, struct elfldr_error *err)
     return 0;
 }
 
+static bool gnu_hashes_any(const struct dyninfo *d)
+{
+    for (uint32_t b = 0; b < d->gnu.nbuckets; b++)
+        if (d->gnu.buckets[b] != 0)
+            return true;
+    return false;
+}
+
 /* SysV hash: every chain must end; a cycle would make a lookup spin. Their steps, in all, cannot
  * exceed nchain if each symbol is on one chain. */
 static int prepare_sysv_hash(struct elfldr_obj *obj, bool for_lookup, struct elfldr_error *err)
@@ -139,6 +147,33 @@ static int prepare_sysv_hash(struct elfldr_obj *obj, bool for_lookup, struct elf
     return 0;
 }
 
+/* Whether `n` symbols fit where the image puts them: the table and its DT_VERSYM in the image, the
+ * table not running into the string table that follows it. */
+static bool symbols_fit(const struct elfldr_obj *obj, uint64_t n)
+{
+    const struct dyninfo *d = &obj->dyn;
+    uintptr_t table = (uintptr_t)d->symtab, strings = (uintptr_t)d->strtab;
+    return in_image(obj, table, n * sizeof(struct elfldr_sym)) && (!d->versym || in_image(obj, (uintptr_t)d->versym, n * 2)) &&
+           !(strings > table && n * sizeof(struct elfldr_sym) > strings - table);
+}
+
+/* The most symbols the layout allows, when no hash table counts them. */
+static size_t symbols_by_layout(const struct elfldr_obj *obj)
+{
+    uint64_t n = 1;
+    while (n < ((uint64_t)1 << 32) && symbols_fit(obj, n))
+        n *= 2;
+    uint64_t lo = n / 2, hi = n; /* lo fits (or is 0), hi does not (or is the cap) */
+    while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (symbols_fit(obj, mid))
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return (size_t)lo;
+}
+
 int prepare_symbols(struct elfldr_obj *obj, struct elfldr_error *err)
 {
     struct dyninfo *d = &obj->dyn;
@@ -153,21 +188,15 @@ int prepare_symbols(struct elfldr_obj *obj, struct elfldr_error *err)
         d->nsyms = 0;
         return 0;
     }
-    if (!d->gnu_hash && !d->sysv_hash) {
-        /* Nothing proves the count: bound it by the segment that holds the table. */
-        uint64_t n = 0;
-        while (n < ((uint64_t)1 << 32) && in_image(obj, (uintptr_t)(d->symtab + n), sizeof(struct elfldr_sym)))
-            n = n ? n * 2 : 1;
-        uint64_t lo = n / 2, hi = n; /* lo fits, hi does not (or is the cap) */
-        while (hi - lo > 1) {
-            uint64_t mid = lo + (hi - lo) / 2;
-            if (in_image(obj, (uintptr_t)(d->symtab + mid), sizeof(struct elfldr_sym)))
-                lo = mid;
-            else
-                hi = mid;
-        }
-        d->nsyms = (size_t)lo + 1;
-        return 0;
+    /* Nothing proves the count without a hash table; nor does a GNU hash table that hashes no symbol,
+     * whose symoffset GNU ld leaves at 1 with the undefined symbols after it (a library or program
+     * that exports nothing): bound it by the layout. */
+    if ((!d->gnu_hash && !d->sysv_hash) || (!d->sysv_hash && d->nsyms == d->gnu.symoffset && !gnu_hashes_any(d))) {
+        size_t n = symbols_by_layout(obj);
+        if (n > d->nsyms)
+            d->nsyms = n;
+        if (!d->gnu_hash)
+            return 0;
     }
     if (!in_image(obj, (uintptr_t)d->symtab, U(d->nsyms) * sizeof(struct elfldr_sym)))
         return set_error(err, ELFLDR_E_SYMTAB, "DT_SYMTAB: %u symbols pass the image", U(d->nsyms));

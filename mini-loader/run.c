@@ -253,7 +253,7 @@ static int load_interp(struct mini *m, const char *interp_path)
     mini_ops(m, &ops);
     struct elfldr_load_opts opts = {0};
     opts.ops = &ops;
-    opts.flags = ELFLDR_LOAD_MAP_ONLY;
+    opts.flags = ELFLDR_LOAD_MAP_ONLY | ELFLDR_LOAD_CHECK; /* handed to ld.so only once known sound */
     struct elfldr_error err;
     int rc = elfldr_load_handle(fd, interp_path, &opts, &m->interp, &err);
     sys_close(fd);
@@ -312,7 +312,7 @@ int run_program(struct mini *m)
     mini_ops(m, &ops);
     struct elfldr_load_opts opts = {0};
     opts.ops = &ops;
-    opts.flags = ELFLDR_LOAD_MAP_ONLY;
+    opts.flags = ELFLDR_LOAD_MAP_ONLY | ELFLDR_LOAD_CHECK; /* handed to ld.so only once known sound */
     struct elfldr_error err;
     int rc = elfldr_load_handle(fd, m->path, &opts, &m->program, &err);
     if (rc) {

@@ -291,6 +291,12 @@ struct elfldr_hooks {
                                        inspecting or fuzzing images, including another architecture's */
 #define ELFLDR_LOAD_DEFER_RELOC 0x8 /* map, decode and check, but relocate only at elfldr_relocate
                                        (and run constructors only at elfldr_run_init after it) */
+#define ELFLDR_LOAD_CHECK 0x40      /* with MAP_ONLY: check what relocating and constructing would
+                                       check, writing nothing and binding no symbol: each relocation's
+                                       type, target, symbol index, name and version, the versions,
+                                       DT_INIT/DT_FINI and the constructor pointers the image or its
+                                       relative relocations give. For handing an image to another
+                                       relocator (mini-loader to ld.so) only once it is known sound. */
 
 struct elfldr_load_opts {
     const struct elfldr_ops *ops;     /* NULL: elfldr_linux_ops */

@@ -17,28 +17,13 @@
 
 #include <elfldr.h>
 
+#include <criterion/criterion.h> /* the shim: shim_on_failure */
+
 #include "corruptions.h"
-#include "counting_ops.h"
-
-jmp_buf shim_on_failure;
-
-void shim_failed(const char *cond, const char *file, int line, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    printf("    assertion (%s) failed at %s:%d: ", cond, file, line);
-    vprintf(fmt, ap);
-    putchar('\n');
-    va_end(ap);
-}
+#include "malformed_run.h"
 
 #define ARENA_SIZE ((size_t)16 << 20)
-
-static const char *const victim_paths[VICTIM_COUNT] = {
-    [VICTIM_BOTH] = MALFORMED_VICTIM_BOTH,
-    [VICTIM_SYSV] = MALFORMED_VICTIM_SYSV,
-    [VICTIM_GNU] = MALFORMED_VICTIM_GNU,
-};
+#include "counting_ops.h"
 
 static unsigned passed, failed;
 
@@ -151,7 +136,7 @@ int main(void)
         struct image img = {0};
         struct image *volatile victim_p = &victim, *volatile img_p = &img;
         if (setjmp(shim_on_failure) == 0) {
-            *victim_p = image_read(victim_paths[c->victim]);
+            *victim_p = image_read(malformed_victim_paths[c->victim]);
             *img_p = image_copy(victim_p);
             if (c->mutate)
                 c->mutate(img_p);

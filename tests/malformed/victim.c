@@ -9,7 +9,8 @@
  *    slot: R_*_JUMP_SLOT in DT_JMPREL);
  *  - a constructor (DT_INIT_ARRAY, filled by a RELATIVE relocation), a destructor (DT_FINI_ARRAY)
  *    and DT_INIT (given to the linker with -init);
- *  - a version script, so that DT_VERSYM and DT_VERDEF exist.
+ *  - a version script, so that DT_VERSYM and DT_VERDEF exist;
+ *  - an entry point, so that it also runs as a program (through mini-loader and ld.so).
  */
 
 #if defined(__x86_64__)
@@ -60,4 +61,19 @@ __attribute__((destructor)) static void victim_destruct(void)
 void victim_dt_init(void)
 {
     victim_dt_init_ran = 1;
+}
+
+/* The entry point (-e victim_entry), for running the victim as a program as the mini-loader table
+ * does (ld.so relocates it as its main program, then jumps here): exit 0 at once, by exit_group. */
+__attribute__((noreturn)) void victim_entry(void);
+void victim_entry(void)
+{
+#if defined(__x86_64__)
+    __asm__ volatile("mov $231, %eax\n\txor %edi, %edi\n\tsyscall");
+#elif defined(__aarch64__)
+    __asm__ volatile("mov x8, #94\n\tmov x0, #0\n\tsvc #0");
+#else
+    __asm__ volatile("li a7, 94\n\tli a0, 0\n\tecall");
+#endif
+    __builtin_unreachable();
 }

@@ -5,6 +5,7 @@
 #include "harness.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 typedef int (*int_fn)(void);
 typedef int (*apply_fn)(int, int, int);
@@ -102,3 +103,36 @@ TEST_EVERY_WAY(relr, packed_relative_relocations)
     elf_file_free(&file);
 }
 #endif
+
+static void record_import(void *ctx, const struct elfldr_reloc *r)
+{
+    if (r->sym_name && strcmp(r->sym_name, "noexport_import") == 0)
+        *(int *)ctx += r->value == 0 ? 1 : 1000;
+}
+
+/* A GNU hash table that hashes no symbol does not count the undefined ones after its symoffset: the
+ * import must still be found by index and bound (weak, to 0), not refused as out of range. */
+TEST_EVERY_WAY(hash, gnu_table_that_hashes_no_symbol)
+{
+    struct elf_file file;
+    elf_file_read(FIXTURE_NOEXPORT, &file);
+    cr_assert(elf_file_dyn(&file, DT_GNU_HASH, NULL), "the fixture has no DT_GNU_HASH");
+    cr_assert_not(elf_file_dyn(&file, DT_HASH, NULL), "the fixture has DT_HASH");
+    struct file_sym *syms;
+    size_t nsyms = elf_file_dynsyms(&file, &syms);
+    bool imports = false;
+    for (size_t i = 0; i < nsyms; i++) {
+        cr_assert(syms[i].shndx == SHN_UNDEF || syms[i].bind == STB_LOCAL, "the fixture exports %s", syms[i].name);
+        imports |= strcmp(syms[i].name, "noexport_import") == 0;
+    }
+    cr_assert(imports, "the fixture does not import noexport_import");
+    free(syms);
+
+    int bound = 0;
+    struct elfldr_hooks hooks = {.ctx = &bound, .reloc_after = record_import};
+    struct elfldr_load_opts opts = {.hooks = &hooks};
+    struct elfldr_obj *obj = harness_load_ok(h, FIXTURE_NOEXPORT, &opts);
+    cr_assert_eq(bound, 1, "noexport_import bound %d times (1000 per non-zero value)", bound);
+    harness_unload_ok(h, obj);
+    elf_file_free(&file);
+}
