@@ -28,7 +28,8 @@ static int resolve_anything(void *ctx, const struct elfldr_obj *obj, const char 
     return ELFLDR_HOOK_CONTINUE;
 }
 
-/* Static TLS (TPOFF relocations): an offset below or above the thread pointer, never written to. */
+/* Static TLS (TPOFF relocations): an offset below or above the thread pointer, which the core does
+ * not write to under ELFLDR_LOAD_NO_RUN (it would be this process's own TLS otherwise). */
 static int static_tls_anywhere(void *ctx, const struct elfldr_obj *obj, size_t size, size_t align, intptr_t *tp_offset)
 {
     (void)ctx;

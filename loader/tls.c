@@ -123,6 +123,10 @@ int tls_make_static(struct elfldr_obj *obj, struct elfldr_error *err)
                          obj->name, (int64_t)offset, U(m->align));
     m->is_static = true;
     m->tp_offset = offset;
+    /* ELFLDR_LOAD_NO_RUN: no code of the object runs here, so no thread needs its block filled (and
+     * another architecture's image has no business in this thread's TLS). */
+    if (obj->flags & ELFLDR_LOAD_NO_RUN)
+        return 0;
     unsigned char *block = (unsigned char *)(arch_thread_pointer() + (uintptr_t)offset);
     __builtin_memcpy(block, m->image, m->filesz);
     __builtin_memset(block + m->filesz, 0, m->memsz - m->filesz);

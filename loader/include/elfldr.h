@@ -287,7 +287,8 @@ struct elfldr_hooks {
 #define ELFLDR_LOAD_LAZY 0x10       /* bind each PLT slot at its first call (DT_BIND_NOW objects are
                                        bound at load all the same); the scope is kept */
 #define ELFLDR_LOAD_NO_RUN 0x20     /* run none of the object's code: no constructors or destructors, no
-                                       IFUNC resolver (the resolver's address is bound instead); for
+                                       IFUNC resolver (the resolver's address is bound instead), no
+                                       static TLS block filled in the loading thread; for
                                        inspecting or fuzzing images, including another architecture's */
 #define ELFLDR_LOAD_DEFER_RELOC 0x8 /* map, decode and check, but relocate only at elfldr_relocate
                                        (and run constructors only at elfldr_run_init after it) */

@@ -151,6 +151,26 @@ TEST_EVERY_WAY(tls, static_tls_comes_from_the_hook)
     harness_unload_ok(h, obj);
 }
 
+/* ELFLDR_LOAD_NO_RUN: the hook is asked and the relocations use its offset, but the loading thread's
+ * block is left as it was: nothing of the object runs, and its image is not this thread's business. */
+TEST_EVERY_WAY(tls, no_run_leaves_the_loading_threads_static_block_alone)
+{
+    memset(static_reserve, 0xa5, sizeof(static_reserve));
+    struct elfldr_hooks hooks = {.static_tls = give_static_tls};
+    struct elfldr_load_opts opts = {.hooks = &hooks, .flags = ELFLDR_LOAD_NO_RUN};
+    struct elfldr_obj *obj = harness_load_ok(h, FIXTURE_TLS_IE, &opts);
+    for (size_t i = 0; i < sizeof(static_reserve); i++)
+        cr_assert_eq(static_reserve[i], 0xa5, "byte %zu of the hook's space was written", i);
+    harness_unload_ok(h, obj);
+    /* Without the flag the same load fills it from the image. */
+    obj = harness_load_ok(h, FIXTURE_TLS_IE, &(struct elfldr_load_opts){.hooks = &hooks});
+    size_t changed = 0;
+    for (size_t i = 0; i < sizeof(static_reserve); i++)
+        changed += static_reserve[i] != 0xa5;
+    cr_assert_gt(changed, 0, "a load without ELFLDR_LOAD_NO_RUN did not fill the block either");
+    harness_unload_ok(h, obj);
+}
+
 TEST_EVERY_WAY(tls, static_tls_without_a_hook_is_a_clear_error)
 {
     struct elfldr_obj *obj = NULL;
