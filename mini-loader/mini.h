@@ -33,6 +33,7 @@ int run_program(struct mini *m);
 int start_program(struct mini *m);
 /* Allocate zeroed anonymous memory that outlives mini-loader's image, or NULL. */
 void *mini_alloc(size_t size);
+void *mini_alloc_populated(size_t size); /* the pages made at once, not at first touch */
 /* The value of auxv entry `type`, or 0. */
 uint64_t aux_value(const uint64_t *auxv, uint64_t type);
 /* Report `mini-loader: PATH: reason[: detail]` and return `status`. */

@@ -47,6 +47,12 @@ void *mini_alloc(size_t size)
     return sys_failed(r) ? (void *)0 : (void *)r;
 }
 
+void *mini_alloc_populated(size_t size)
+{
+    long r = sys_mmap(0, size, 3, 0x8022 /* MAP_PRIVATE|MAP_ANONYMOUS|MAP_POPULATE */, -1, 0);
+    return sys_failed(r) ? (void *)0 : (void *)r;
+}
+
 uint64_t aux_value(const uint64_t *auxv, uint64_t type)
 {
     for (; auxv[0]; auxv += 2)

@@ -30,7 +30,7 @@ extern const char elfldr_transfer_end[] __attribute__((visibility("hidden")));
 static uintptr_t round_up(uintptr_t v, uintptr_t a) { return (v + a - 1) & ~(a - 1); }
 
 struct block {
-    unsigned char *region; /* code page, transfer page, then buf */
+    unsigned char *region; /* code page, then the transfer struct, its mm map and buf */
     size_t region_size;
     unsigned char *buf; /* built here, copied to dest */
     uintptr_t dest;     /* its final address: the program's stack pointer */
@@ -133,13 +133,15 @@ static int build_block(struct mini *m, struct block *b)
     size_t words = 1 + (size_t)m->nargs + 1 + nenv + 1 + 2 * nauxv;
     b->size = round_up(words * 8 + strings, 16);
     b->dest = ((uintptr_t)m->orig_sp - b->size) & ~(uintptr_t)15;
-    /* One mapping for the whole hand-over: the transfer code's page, the page of its argument and
-     * the mm map, then the block. None of it may lie in mini-loader's image, which goes first. */
-    b->region_size = 2 * PAGE + round_up(b->size, PAGE);
-    b->region = mini_alloc(b->region_size);
+    /* One mapping for the whole hand-over: the transfer code's page, then its argument, the mm map
+     * and the block (one page for most programs). None of it may lie in mini-loader's image, which
+     * goes first. Populated at once: a fault per page costs more here than the kernel filling them. */
+    size_t header = round_up(sizeof(struct transfer) + sizeof(struct prctl_mm_map), 16);
+    b->region_size = PAGE + round_up(header + b->size, PAGE);
+    b->region = mini_alloc_populated(b->region_size);
     if (!b->region)
         return fail(m->path, "cannot execute", "out of memory for the stack", 126);
-    b->buf = b->region + 2 * PAGE;
+    b->buf = b->region + PAGE + header;
 
     uint64_t *w = (uint64_t *)b->buf;
     char *s = (char *)b->buf + words * 8;
