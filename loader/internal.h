@@ -172,6 +172,8 @@ uint32_t elf_sysv_hash(const char *name);
 
 /* relocate.c */
 int relocate(struct elfldr_obj *obj, struct elfldr_error *err);
+/* An object unloaded while `holder` lives on: taken out of the scope holder keeps for lazy binding. */
+void scope_forget(struct elfldr_obj *holder, uintptr_t gone);
 /* ELFLDR_LOAD_CHECK: every relocation checked as relocate() would, nothing written or bound. */
 int relocate_check(struct elfldr_obj *obj, struct elfldr_error *err);
 
@@ -197,7 +199,8 @@ intptr_t tls_static_offset(const struct elfldr_obj *obj);
 
 /* ns.c: the one definition of a unique symbol in the namespace: the first seen is kept, and every
  * later binding gets its address. */
-uintptr_t ns_unique_symbol(struct elfldr_ns *ns, const char *name, const struct elfldr_obj *definer, uintptr_t value);
+/* -1 when there is no memory to remember the definition. */
+int ns_unique_symbol(struct elfldr_ns *ns, const char *name, const struct elfldr_obj *definer, uintptr_t *value);
 
 /* lazy.c: the entry the PLT reaches through GOT[2], and what it calls. */
 bool lazy_supported(void);

@@ -34,6 +34,15 @@ static int keep_scope(struct elfldr_obj *obj, struct elfldr_obj *const *scope, s
     return 0;
 }
 
+void scope_forget(struct elfldr_obj *holder, uintptr_t gone)
+{
+    if (!holder->owned_scope)
+        return;
+    for (size_t i = 0; i < holder->scope_len; i++)
+        if ((uintptr_t)holder->owned_scope[i] == gone)
+            holder->owned_scope[i] = NULL; /* skipped by lookups; the array keeps its size */
+}
+
 static void release_object(struct elfldr_obj *obj)
 {
     if (obj->announced && obj->hooks.on_unload)

@@ -228,28 +228,33 @@ static struct handle *find_loaded(const struct elfldr_ns *ns, const char *name)
 
 /* Called under the namespace's lock during a dlopen, and without it from a lazy binding on any thread:
  * it takes the lock itself (the lock is recursive). */
-static uintptr_t unique_symbol_locked(struct elfldr_ns *ns, const char *name, const struct elfldr_obj *definer,
-                                      uintptr_t value);
+static int unique_symbol_locked(struct elfldr_ns *ns, const char *name, const struct elfldr_obj *definer,
+                                uintptr_t *value);
 
-uintptr_t ns_unique_symbol(struct elfldr_ns *ns, const char *name, const struct elfldr_obj *definer, uintptr_t value)
+int ns_unique_symbol(struct elfldr_ns *ns, const char *name, const struct elfldr_obj *definer, uintptr_t *value)
 {
     ns_lock(ns);
-    uintptr_t bound = unique_symbol_locked(ns, name, definer, value);
+    int rc = unique_symbol_locked(ns, name, definer, value);
     ns_unlock(ns);
-    return bound;
+    return rc;
 }
 
-static uintptr_t unique_symbol_locked(struct elfldr_ns *ns, const char *name, const struct elfldr_obj *definer,
-                                      uintptr_t value)
+/* The namespace's one definition of a unique symbol: the first one bound (*value is replaced by it),
+ * or this one, which is remembered. -1: no memory to remember it (the binding must fail, or the
+ * namespace would end up with two definitions). */
+static int unique_symbol_locked(struct elfldr_ns *ns, const char *name, const struct elfldr_obj *definer,
+                                uintptr_t *value)
 {
     for (size_t i = 0; i < ns->nuniques; i++)
-        if (str_cmp(ns->uniques[i].name, name) == 0)
-            return ns->uniques[i].value;
+        if (str_cmp(ns->uniques[i].name, name) == 0) {
+            *value = ns->uniques[i].value;
+            return 0;
+        }
     if (ns->nuniques == ns->uniques_cap) {
         size_t cap = ns->uniques_cap ? ns->uniques_cap * 2 : 8;
         struct unique *grown = ns_alloc(ns, cap * sizeof(*grown));
         if (!grown)
-            return value; /* not remembered: this binding still gets its own definition */
+            return -1;
         if (ns->nuniques)
             __builtin_memcpy(grown, ns->uniques, ns->nuniques * sizeof(*grown));
         ns_free_mem(ns, ns->uniques, ns->uniques_cap * sizeof(*grown));
@@ -259,15 +264,15 @@ static uintptr_t unique_symbol_locked(struct elfldr_ns *ns, const char *name, co
     size_t size = str_len(name) + 1;
     char *copy = ns_alloc(ns, size);
     if (!copy)
-        return value;
+        return -1;
     __builtin_memcpy(copy, name, size);
-    ns->uniques[ns->nuniques++] = (struct unique){copy, size, definer, value};
+    ns->uniques[ns->nuniques++] = (struct unique){copy, size, definer, *value};
     /* As glibc does: a library whose unique definition is in use stays loaded (until the namespace
      * goes), since other libraries may hold on to it without a reference. */
     for (struct handle *h = ns->first; h; h = h->next)
         if (h->obj == definer)
             h->nodelete = true;
-    return value;
+    return 0;
 }
 
 /* A definer going away takes its unique definitions with it. */
@@ -395,8 +400,13 @@ static void destroy_handle(struct elfldr_ns *ns, struct handle *h)
     struct elfldr_error err;
     debug_withdraw(ns, h);
     forget_uniques(ns, h->obj);
+    uintptr_t gone = (uintptr_t)h->obj; /* compared only, once the object is freed */
     if (h->obj && elfldr_unload(h->obj, &err) != 0)
         record_error(ns, &err);
+    /* A library that outlives this one may still bind lazily through a scope that named it. */
+    for (struct handle *other = ns->first; gone && other; other = other->next)
+        if (other != h && other->obj)
+            scope_forget(other->obj, gone);
     if (h->prev)
         h->prev->next = h->next;
     else
@@ -528,8 +538,13 @@ static int load_deferred(struct session *s, const char *path, struct elfldr_obj 
         return elfldr_load_path(path, &opts, out, s->err);
     intptr_t handle;
     int rc = ops->open(ops->ctx, path, &handle);
-    if (rc)
+    /* As glibc's search: a file that is not there (or not ours to read) sends it on to the next
+     * directory; any other failure (no descriptors, no memory) ends it, rather than pick a later copy
+     * or call the library missing. */
+    if (rc == -2 /* ENOENT */ || rc == -13 /* EACCES */ || rc == -20 /* ENOTDIR */)
         return set_error(s->err, ELFLDR_E_OPEN, "%s: cannot open (errno %d)", path, (int64_t)-rc);
+    if (rc)
+        return set_error(s->err, ELFLDR_E_IO, "%s: cannot open (errno %d)", path, (int64_t)-rc);
     uint64_t id[2];
     s->existing = ops->file_id(ops->ctx, handle, id) == 0 ? find_by_identity(s->ns, id) : NULL;
     rc = s->existing ? 0 : elfldr_load_handle(handle, path, &opts, out, s->err);
@@ -648,6 +663,7 @@ static int load_tree(struct session *s)
             if (is_host_soname(s->ns, needed))
                 continue;
             struct handle *dep = find_loaded(s->ns, needed);
+            bool created = false;
             int rc;
             if (dep) {
                 dep->refcount++;
@@ -660,10 +676,14 @@ static int load_tree(struct session *s)
                     dep->refcount++;
                 } else if ((rc = new_from_obj(s, obj, s->path, &dep))) {
                     return rc;
+                } else {
+                    created = true;
                 }
             }
             if ((rc = add_dep(s, h, dep))) {
-                release(s->ns, dep);
+                /* A handle made by this dlopen is in s->added: roll_back destroys it. */
+                if (!created)
+                    release(s->ns, dep);
                 return rc;
             }
         }
@@ -861,8 +881,14 @@ static void *lookup(void *handle, const char *symbol, const char *version)
         uintptr_t addr;
         const struct elfldr_sym *sym;
         if (elfldr_lookup(h->search[i]->obj, symbol, version, &addr, &sym) == 0) {
-            if (ELF_ST_BIND(sym->st_info) == STB_GNU_UNIQUE && ELF_ST_TYPE(sym->st_info) != STT_TLS)
-                addr = ns_unique_symbol(ns, symbol, h->search[i]->obj, addr);
+            if (ELF_ST_BIND(sym->st_info) == STB_GNU_UNIQUE && ELF_ST_TYPE(sym->st_info) != STT_TLS &&
+                ns_unique_symbol(ns, symbol, h->search[i]->obj, &addr) != 0) {
+                struct elfldr_error err;
+                set_error(&err, ELFLDR_E_NOMEM, "%s: no memory to remember the unique symbol %s", h->name, symbol);
+                record_error(ns, &err);
+                ns_unlock(ns);
+                return NULL;
+            }
             found = (void *)addr;
         }
     }

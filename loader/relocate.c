@@ -207,8 +207,9 @@ static int resolve_symbol(struct reloc_state *st, uint32_t index, bool for_copy,
     if (ELF_ST_TYPE(def->st_info) == STT_GNU_IFUNC && def->st_shndx != SHN_UNDEF &&
         (rc = ifunc_value(def_obj, *value, name, value, st->err)))
         return rc;
-    if (ELF_ST_BIND(def->st_info) == STB_GNU_UNIQUE && obj->unique_ns && ELF_ST_TYPE(def->st_info) != STT_TLS)
-        *value = ns_unique_symbol(obj->unique_ns, name, def_obj, *value);
+    if (ELF_ST_BIND(def->st_info) == STB_GNU_UNIQUE && obj->unique_ns && ELF_ST_TYPE(def->st_info) != STT_TLS &&
+        ns_unique_symbol(obj->unique_ns, name, def_obj, value) != 0)
+        return set_error(st->err, ELFLDR_E_NOMEM, "%s: no memory to remember the unique symbol `%s'", st->table, name);
 done:
     if (!bind_self && (rc = consult_bind(st, name, version, *def_obj_out, value)))
         return rc;
