@@ -70,10 +70,19 @@ static int map_failed(unsigned index, const char *what, uintptr_t addr, uint64_t
                      size, (int64_t)-rc);
 }
 
-/* The pages that hold file bytes: mapped from the file, or zero pages with the bytes copied in. */
+/* How a segment's file pages are made. */
+enum file_pages {
+    COPY_IN,  /* zero pages, the bytes read in */
+    MAP_FILE, /* mapped from the file */
+    IN_SPAN,  /* already there: the span was mapped from the file with protection `span_prot` */
+};
+
+/* The pages that hold file bytes: mapped from the file, or zero pages with the bytes copied in, or
+ * (IN_SPAN) left where the span's mapping put them, with their protection changed. */
 static int map_file_part(struct elfldr_obj *obj, const struct source *src, const struct elfldr_phdr *ph,
-                         unsigned index, bool use_file_map, struct elfldr_error *err)
+                         unsigned index, enum file_pages how, int span_prot, struct elfldr_error *err)
 {
+    bool use_file_map = how != COPY_IN;
     size_t page = obj->ops.page_size;
     uintptr_t seg = obj->load_bias + ph->p_vaddr;
     uintptr_t start = page_down(seg, page);
@@ -82,12 +91,17 @@ static int map_file_part(struct elfldr_obj *obj, const struct source *src, const
     bool tail = ph->p_memsz > ph->p_filesz && (seg + ph->p_filesz) % page != 0;
     /* Writable while the bss tail is zeroed or the bytes copied; the final protection comes after. */
     int first_prot = use_file_map ? (tail ? prot | ELFLDR_PROT_WRITE : prot) : ELFLDR_PROT_READ | ELFLDR_PROT_WRITE;
-    int rc;
-    if (use_file_map)
+    int rc = 0;
+    if (how == IN_SPAN) {
+        if (first_prot != span_prot && (rc = obj->ops.protect(obj->ops.ctx, start, end - start, first_prot)))
+            return set_error(err, ELFLDR_E_PROTECT, "segment %u: cannot protect %x size %x (errno %d)", U(index),
+                             U(start), U(end - start), (int64_t)-rc);
+    } else if (how == MAP_FILE) {
         rc = obj->ops.map_file(obj->ops.ctx, start, end - start, first_prot, src->handle,
                                ph->p_offset - (seg - start));
-    else
+    } else {
         rc = obj->ops.map_zero(obj->ops.ctx, start, end - start, first_prot);
+    }
     if (rc)
         return map_failed(index, use_file_map ? "file bytes" : "pages for file bytes", start, end - start, rc, err);
     if (!use_file_map && (rc = copy_bytes(obj, src, seg, ph->p_offset, ph->p_filesz, index, err)))
@@ -101,13 +115,13 @@ static int map_file_part(struct elfldr_obj *obj, const struct source *src, const
 }
 
 static int map_segment(struct elfldr_obj *obj, const struct source *src, const struct elfldr_phdr *ph,
-                       unsigned index, bool use_file_map, struct elfldr_error *err)
+                       unsigned index, enum file_pages how, int span_prot, struct elfldr_error *err)
 {
     size_t page = obj->ops.page_size;
     uintptr_t seg = obj->load_bias + ph->p_vaddr;
     uintptr_t zero_from = page_down(seg, page);
     if (ph->p_filesz) {
-        int rc = map_file_part(obj, src, ph, index, use_file_map, err);
+        int rc = map_file_part(obj, src, ph, index, how, span_prot, err);
         if (rc)
             return rc;
         zero_from = page_up(seg + ph->p_filesz, page);
@@ -150,14 +164,53 @@ static int call_phdr_hooks(struct elfldr_obj *obj, struct elfldr_error *err)
     return 0;
 }
 
+static const struct elfldr_phdr *first_load(const struct elfldr_obj *obj)
+{
+    for (size_t i = 0; i < obj->phnum; i++)
+        if (obj->phdrs[i].p_type == PT_LOAD)
+            return &obj->phdrs[i];
+    return NULL;
+}
+
+/* The pages between segments (never between a segment's own pages: each has pages of its own) are
+ * inaccessible, as in a reservation. Only needed where the span was mapped from the file. */
+static int protect_holes(struct elfldr_obj *obj, struct elfldr_error *err)
+{
+    size_t page = obj->ops.page_size;
+    uintptr_t prev_end = 0;
+    for (size_t i = 0; i < obj->phnum; i++) {
+        const struct elfldr_phdr *ph = &obj->phdrs[i];
+        if (ph->p_type != PT_LOAD)
+            continue;
+        uintptr_t start = page_down(obj->load_bias + ph->p_vaddr, page);
+        if (prev_end && start > prev_end) {
+            int rc = obj->ops.protect(obj->ops.ctx, prev_end, start - prev_end, 0);
+            if (rc)
+                return set_error(err, ELFLDR_E_PROTECT, "cannot protect the hole %x size %x (errno %d)", U(prev_end),
+                                 U(start - prev_end), (int64_t)-rc);
+        }
+        prev_end = page_up(obj->load_bias + ph->p_vaddr + ph->p_memsz, page);
+    }
+    return 0;
+}
+
 int map_image(struct elfldr_obj *obj, const struct source *src, uintptr_t hint, struct elfldr_error *err)
 {
     uintptr_t lo, hi;
     size_t align;
     span_of(obj, &lo, &hi, &align);
     bool fixed = obj->type == ET_EXEC;
+    bool use_file_map = !src->bytes && obj->ops.map_file && !(obj->flags & ELFLDR_LOAD_NO_FILE_MAP);
+    /* glibc's way where the table can: the file over the whole span with the first segment's
+     * protection. The first segment must be all file bytes (no bss to zero in its pages). */
+    const struct elfldr_phdr *first = first_load(obj);
+    bool span_from_file = use_file_map && obj->ops.reserve_file && align <= obj->ops.page_size && first &&
+                          first->p_filesz > 0 && first->p_memsz == first->p_filesz;
+    int span_prot = span_from_file ? prot_of(first->p_flags) : 0;
     uintptr_t base;
-    int rc = obj->ops.reserve(obj->ops.ctx, fixed ? lo : hint, hi - lo, align, fixed, &base);
+    int rc = span_from_file ? obj->ops.reserve_file(obj->ops.ctx, fixed ? lo : hint, hi - lo, fixed, span_prot,
+                                                    src->handle, page_down(first->p_offset, obj->ops.page_size), &base)
+                            : obj->ops.reserve(obj->ops.ctx, fixed ? lo : hint, hi - lo, align, fixed, &base);
     if (rc)
         return set_error(err, ELFLDR_E_MAP, "cannot reserve %x bytes%s%x (errno %d)", U(hi - lo),
                          fixed ? " at the fixed address " : " aligned to ", fixed ? U(lo) : U(align), (int64_t)-rc);
@@ -167,14 +220,19 @@ int map_image(struct elfldr_obj *obj, const struct source *src, uintptr_t hint, 
     obj->load_bias = base - lo;
     if ((rc = call_phdr_hooks(obj, err)))
         return rc;
-    bool use_file_map = !src->bytes && obj->ops.map_file && !(obj->flags & ELFLDR_LOAD_NO_FILE_MAP);
     for (unsigned i = 0; i < obj->phnum; i++) {
-        if (obj->phdrs[i].p_type != PT_LOAD)
+        const struct elfldr_phdr *ph = &obj->phdrs[i];
+        if (ph->p_type != PT_LOAD)
             continue;
-        if ((rc = map_segment(obj, src, &obj->phdrs[i], i, use_file_map, err)))
+        /* A segment that lies in the file as the first one does is in the span's mapping already. */
+        enum file_pages how = !use_file_map ? COPY_IN
+                              : span_from_file && ph->p_vaddr - ph->p_offset == first->p_vaddr - first->p_offset
+                                  ? IN_SPAN
+                                  : MAP_FILE;
+        if ((rc = map_segment(obj, src, ph, i, how, span_prot, err)))
             return rc;
     }
-    return 0;
+    return span_from_file ? protect_holes(obj, err) : 0;
 }
 
 void unmap_image(struct elfldr_obj *obj)

@@ -63,6 +63,21 @@ static int linux_reserve(void *ctx, uintptr_t hint, size_t size, size_t align, b
     return 0;
 }
 
+static int linux_reserve_file(void *ctx, uintptr_t hint, size_t size, bool fixed, int prot, intptr_t handle,
+                              uint64_t offset, uintptr_t *out)
+{
+    (void)ctx;
+    long r = sys_mmap(hint, size, prot, L_MAP_PRIVATE | (fixed ? L_MAP_FIXED_NOREPLACE : 0), (long)handle, offset);
+    if (sys_failed(r))
+        return (int)r;
+    if (fixed && (uintptr_t)r != hint) { /* a kernel before 4.17 takes the flag as a hint */
+        sys_munmap((uintptr_t)r, size);
+        return -L_EEXIST;
+    }
+    *out = (uintptr_t)r;
+    return 0;
+}
+
 static int linux_release(void *ctx, uintptr_t addr, size_t size)
 {
     (void)ctx;
@@ -180,4 +195,5 @@ void elfldr_linux_ops(struct elfldr_ops *ops)
     ops->read = linux_read;
     ops->file_size = linux_file_size;
     ops->file_id = linux_file_id;
+    ops->reserve_file = linux_reserve_file;
 }

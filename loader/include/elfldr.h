@@ -132,6 +132,13 @@ struct elfldr_ops {
     /* Optional: what names the file itself whatever path reached it (Linux: st_dev, st_ino), so that
      * a namespace loads one file once. */
     int (*file_id)(void *ctx, intptr_t handle, uint64_t id[2]);
+    /* Optional: reserve `size` bytes (page aligned) as `reserve` does, with the file's bytes from
+     * `offset` (page aligned) mapped over all of them with `prot`, as glibc maps a first segment: one
+     * call makes the reservation and maps every segment that lies in the file as the first does. The
+     * loader then maps the other segments over it, protects the rest, and gives the range back with
+     * `release`. Asked for only for file mappings aligned to at most a page. */
+    int (*reserve_file)(void *ctx, uintptr_t hint, size_t size, bool fixed, int prot, intptr_t handle,
+                        uint64_t offset, uintptr_t *out);
 };
 
 /* The default table: Linux, raw system calls (mmap, mprotect, munmap, openat, pread64, lseek, close).

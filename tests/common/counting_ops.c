@@ -20,6 +20,18 @@ static int c_reserve(void *ctx, uintptr_t hint, size_t size, size_t align, bool 
     return rc;
 }
 
+static int c_reserve_file(void *ctx, uintptr_t hint, size_t size, bool fixed, int prot, intptr_t handle,
+                          uint64_t offset, uintptr_t *out)
+{
+    struct counting_ops *c = ctx;
+    if (should_fail(c))
+        return -ENOMEM;
+    int rc = c->inner->reserve_file(c->inner->ctx, hint, size, fixed, prot, handle, offset, out);
+    if (rc == 0)
+        c->reserved++;
+    return rc;
+}
+
 static int c_release(void *ctx, uintptr_t addr, size_t size)
 {
     struct counting_ops *c = ctx;
@@ -128,6 +140,7 @@ void counting_ops_init(struct counting_ops *c, const struct elfldr_ops *inner)
     c->ops.read = inner->read ? c_read : NULL;
     c->ops.file_size = inner->file_size ? c_file_size : NULL;
     c->ops.file_id = inner->file_id ? c_file_id : NULL;
+    c->ops.reserve_file = inner->reserve_file ? c_reserve_file : NULL;
 }
 
 int counting_ops_clean(const struct counting_ops *c)

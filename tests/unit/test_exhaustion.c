@@ -76,6 +76,13 @@ static int log_reserve(void *ctx, uintptr_t hint, size_t size, size_t align, boo
     return INNER(ctx)->reserve(INNER(ctx)->ctx, hint, size, align, fixed, out);
 }
 
+static int log_reserve_file(void *ctx, uintptr_t hint, size_t size, bool fixed, int prot, intptr_t handle,
+                            uint64_t offset, uintptr_t *out)
+{
+    note(ctx, CALL_RESERVE);
+    return INNER(ctx)->reserve_file(INNER(ctx)->ctx, hint, size, fixed, prot, handle, offset, out);
+}
+
 static int log_release(void *ctx, uintptr_t addr, size_t size)
 {
     return INNER(ctx)->release(INNER(ctx)->ctx, addr, size);
@@ -158,6 +165,7 @@ static void call_log_init(struct call_log *log, const struct elfldr_ops *inner, 
         .read = inner->read ? log_read : NULL,
         .file_size = inner->file_size ? log_file_size : NULL,
         .file_id = inner->file_id ? log_file_id : NULL,
+        .reserve_file = inner->reserve_file ? log_reserve_file : NULL,
     };
     counting_ops_init(counting, &log->ops);
 }

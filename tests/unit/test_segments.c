@@ -98,8 +98,9 @@ TEST_EVERY_WAY(segments, align_64k_is_honoured)
 /* With the Linux table, every page of every segment has the protection its p_flags ask for, except
  * PT_GNU_RELRO, which is read-only once relocated (both ends rounded down to pages, as glibc does). */
 static void check_protections(struct harness *h, const char *path, struct elfldr_obj *const *scope,
-                              size_t scope_len)
+                              size_t scope_len, bool expect_hole)
 {
+    size_t holes_checked = 0;
     struct elfldr_load_opts opts = {.scope = scope, .scope_len = scope_len};
     struct elfldr_obj *obj = harness_load_ok(h, path, &opts);
     struct elfldr_info info;
@@ -115,12 +116,23 @@ static void check_protections(struct harness *h, const char *path, struct elfldr
     }
 
     size_t pages_checked = 0, relro_pages = 0;
+    uintptr_t prev_end = 0;
     for (size_t i = 0; i < info.phnum; i++) {
         const struct elfldr_phdr *ph = &info.phdrs[i];
         if (ph->p_type != PT_LOAD)
             continue;
         uintptr_t start = (info.load_bias + ph->p_vaddr) & ~(page - 1);
         uintptr_t end = (info.load_bias + ph->p_vaddr + ph->p_memsz + page - 1) & ~(page - 1);
+        /* Between segments: nothing accessible (inside the span, or given back). */
+        for (uintptr_t at = prev_end ? prev_end : start; at < start; at += page) {
+            char actual[5];
+            if (maps_permissions(at, actual))
+                cr_assert(actual[0] == '-' && actual[1] == '-' && actual[2] == '-',
+                          "the hole before segment %zu: page at +%#lx is %.3s", i, (unsigned long)(at - info.load_bias),
+                          actual);
+            holes_checked++;
+        }
+        prev_end = end;
         for (uintptr_t at = start; at < end; at += page) {
             bool relro = at >= relro_start && at < relro_end;
             char expected[4] = {
@@ -139,6 +151,8 @@ static void check_protections(struct harness *h, const char *path, struct elfldr
         }
     }
     cr_assert_geq(pages_checked, 3);
+    if (expect_hole)
+        cr_assert_geq(holes_checked, 16, "only %zu pages between segments", holes_checked);
     if (relro_end > relro_start)
         cr_assert_gt(relro_pages, 0);
     harness_unload_ok(h, obj);
@@ -147,12 +161,13 @@ static void check_protections(struct harness *h, const char *path, struct elfldr
 /* The arena enforces no protection, so only the Linux ways. */
 TEST_LINUX_WAYS(segments, protections_follow_the_program_headers)
 {
-    check_protections(h, FIXTURE_DATA, NULL, 0);
-    check_protections(h, FIXTURE_BIGBSS, NULL, 0);
-    check_protections(h, FIXTURE_ALIGN64K, NULL, 0);
-    check_protections(h, FIXTURE_IFUNC, NULL, 0);
+    check_protections(h, FIXTURE_DATA, NULL, 0, false);
+    check_protections(h, FIXTURE_BIGBSS, NULL, 0, false);
+    check_protections(h, FIXTURE_ALIGN64K, NULL, 0, false);
+    check_protections(h, FIXTURE_IFUNC, NULL, 0, false);
+    check_protections(h, FIXTURE_HOLE, NULL, 0, true);
     struct elfldr_obj *callee = harness_load_ok(h, FIXTURE_CALLEE, NULL);
     struct elfldr_obj *const scope[] = {callee};
-    check_protections(h, FIXTURE_CALLER, scope, 1);
+    check_protections(h, FIXTURE_CALLER, scope, 1, false);
     harness_unload_ok(h, callee);
 }
