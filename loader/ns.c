@@ -1046,7 +1046,7 @@ static const struct host_r_debug *host_debug(const struct elfldr_phdr *phdrs, si
 static void adopt_one(struct elfldr_ns *ns, uintptr_t bias, const struct elfldr_phdr *phdrs, size_t phnum,
                       const char *name)
 {
-    struct elfldr_obj *obj;
+    struct elfldr_obj *obj = NULL;
     struct elfldr_error err;
     if (adopt_mapped(&ns->ops, bias, phdrs, phnum, name, &obj, &err) != 0)
         return; /* not usable for lookups: the host keeps it, the namespace goes without */
