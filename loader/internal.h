@@ -159,7 +159,6 @@ int prepare_versions(struct elfldr_obj *obj, struct elfldr_error *err);
 struct sym_query {
     const char *name;
     uint32_t gnu_hash;
-    uint32_t sysv_hash;
     const char *version; /* NULL: unversioned */
     uint32_t version_hash;
 };
@@ -168,6 +167,9 @@ void sym_query_init(struct sym_query *q, const char *name, const char *version);
 int find_symbol(const struct elfldr_obj *obj, const struct sym_query *q, const struct elfldr_sym **out,
                 struct elfldr_error *err);
 uintptr_t symbol_address(const struct elfldr_obj *obj, const struct elfldr_sym *sym);
+/* elfldr_lookup with the query made: one query for a search of many objects. */
+int lookup_query(const struct elfldr_obj *obj, const struct sym_query *q, uintptr_t *addr,
+                 const struct elfldr_sym **sym);
 uint32_t elf_sysv_hash(const char *name);
 
 /* relocate.c */

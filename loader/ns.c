@@ -7,6 +7,7 @@
  */
 #include "arch_syscall.h"
 #include "arch_thunk.h"
+#include "arch_tls.h"
 #include "internal.h"
 
 #define U(x) ((uint64_t)(x))
@@ -67,6 +68,10 @@ struct elfldr_ns {
     unsigned depth;
     bool has_error;
     struct elfldr_error err;
+    struct {
+        bool pending, has_version; /* a dlsym miss whose message is not made yet */
+        char lib[96], symbol[128], version[32];
+    } miss;
     struct unique *uniques; /* STB_GNU_UNIQUE symbols bound so far */
     size_t nuniques, uniques_cap;
     struct debug_head *host_debug; /* NULL: debuggers are not told */
@@ -107,8 +112,12 @@ static uintptr_t current_thread(const struct elfldr_ns *ns)
 {
     if (ns->cfg.thread_id)
         return ns->cfg.thread_id();
-    if (ns->linux_tid)
-        return (uintptr_t)arch_syscall3(SYS_gettid, 0, 0, 0);
+    if (ns->linux_tid) {
+        /* Each thread's own TLS block: no system call on every public call. A process whose thread
+         * pointer was never set has no threads of libc's making; it asks the kernel. */
+        uintptr_t tp = arch_thread_pointer();
+        return tp ? tp : (uintptr_t)arch_syscall3(SYS_gettid, 0, 0, 0);
+    }
     return 1;
 }
 
@@ -173,6 +182,27 @@ static bool push(struct elfldr_ns *ns, struct handle ***array, size_t *n, size_t
 static void record_error(struct elfldr_ns *ns, const struct elfldr_error *err)
 {
     ns->err = *err;
+    ns->miss.pending = false;
+    ns->has_error = true;
+}
+
+/* A dlsym that found nothing is common (probing for optional symbols) and cheap: the names are only
+ * copied, and the message made if elfldr_dlerror asks for it. */
+static void copy_bounded(char *dest, size_t size, const char *src)
+{
+    size_t n = 0;
+    for (; src && src[n] && n + 1 < size; n++)
+        dest[n] = src[n];
+    dest[n] = '\0';
+}
+
+static void record_miss(struct elfldr_ns *ns, const char *lib, const char *symbol, const char *version)
+{
+    copy_bounded(ns->miss.lib, sizeof(ns->miss.lib), lib);
+    copy_bounded(ns->miss.symbol, sizeof(ns->miss.symbol), symbol);
+    copy_bounded(ns->miss.version, sizeof(ns->miss.version), version);
+    ns->miss.has_version = version != NULL;
+    ns->miss.pending = true;
     ns->has_error = true;
 }
 
@@ -877,10 +907,12 @@ static void *lookup(void *handle, const char *symbol, const char *version)
     struct elfldr_ns *ns = h->ns;
     ns_lock(ns);
     void *found = NULL;
+    struct sym_query q;
+    sym_query_init(&q, symbol, version);
     for (size_t i = 0; i < h->nsearch && !found; i++) {
         uintptr_t addr;
         const struct elfldr_sym *sym;
-        if (elfldr_lookup(h->search[i]->obj, symbol, version, &addr, &sym) == 0) {
+        if (lookup_query(h->search[i]->obj, &q, &addr, &sym) == 0) {
             if (ELF_ST_BIND(sym->st_info) == STB_GNU_UNIQUE && ELF_ST_TYPE(sym->st_info) != STT_TLS &&
                 ns_unique_symbol(ns, symbol, h->search[i]->obj, &addr) != 0) {
                 struct elfldr_error err;
@@ -892,12 +924,8 @@ static void *lookup(void *handle, const char *symbol, const char *version)
             found = (void *)addr;
         }
     }
-    if (!found) {
-        struct elfldr_error err;
-        set_error(&err, ELFLDR_E_NOT_FOUND, "%s: undefined symbol: %s%s%s", h->name, symbol,
-                  version ? ", version " : "", version ? version : "");
-        record_error(ns, &err);
-    }
+    if (!found)
+        record_miss(ns, h->name, symbol, version);
     ns_unlock(ns);
     return found;
 }
@@ -930,6 +958,11 @@ const char *elfldr_dlerror(struct elfldr_ns *ns)
 {
     if (!ns || !ns->has_error)
         return NULL;
+    if (ns->miss.pending) {
+        set_error(&ns->err, ELFLDR_E_NOT_FOUND, "%s: undefined symbol: %s%s%s", ns->miss.lib, ns->miss.symbol,
+                  ns->miss.has_version ? ", version " : "", ns->miss.version);
+        ns->miss.pending = false;
+    }
     ns->has_error = false;
     return ns->err.message;
 }

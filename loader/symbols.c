@@ -37,7 +37,6 @@ void sym_query_init(struct sym_query *q, const char *name, const char *version)
 {
     q->name = name;
     q->gnu_hash = elf_gnu_hash(name);
-    q->sysv_hash = elf_sysv_hash(name);
     q->version = version;
     q->version_hash = version ? elf_sysv_hash(version) : 0;
 }
@@ -404,7 +403,8 @@ static int find_sysv(const struct elfldr_obj *obj, const struct sym_query *q, ui
         return ELFLDR_E_NOT_FOUND;
     /* At most nchain steps, each index checked: the table may have been written over since it was
      * validated. */
-    uint32_t i = d->sysv.buckets[q->sysv_hash % d->sysv.nbucket];
+    /* The SysV hash of the name is made here, not with the query: few objects lack DT_GNU_HASH. */
+    uint32_t i = d->sysv.buckets[elf_sysv_hash(q->name) % d->sysv.nbucket];
     for (uint32_t steps = 0; i != 0 && i < nchain && i < d->nsyms && steps < nchain; steps++, i = d->sysv.chains[i]) {
         if (symbol_matches(obj, i, q)) {
             *out = i;
@@ -440,17 +440,13 @@ uintptr_t symbol_address(const struct elfldr_obj *obj, const struct elfldr_sym *
     return obj->load_bias + sym->st_value;
 }
 
-int elfldr_lookup(const struct elfldr_obj *obj, const char *name, const char *version, uintptr_t *addr,
-                  const struct elfldr_sym **sym)
+int lookup_query(const struct elfldr_obj *obj, const struct sym_query *q, uintptr_t *addr,
+                 const struct elfldr_sym **sym)
 {
-    if (!obj || !name)
-        return ELFLDR_E_INVAL;
-    if (version && (obj->flags & ELFLDR_LOAD_MAP_ONLY))
+    if (q->version && (obj->flags & ELFLDR_LOAD_MAP_ONLY) && !obj->versions)
         return ELFLDR_E_NOT_FOUND; /* no version table was built */
-    struct sym_query q;
     const struct elfldr_sym *found;
-    sym_query_init(&q, name, version);
-    int rc = find_symbol(obj, &q, &found, NULL);
+    int rc = find_symbol(obj, q, &found, NULL);
     if (rc)
         return rc;
     uintptr_t value = symbol_address(obj, found);
@@ -465,6 +461,16 @@ int elfldr_lookup(const struct elfldr_obj *obj, const char *name, const char *ve
     if (sym)
         *sym = found;
     return 0;
+}
+
+int elfldr_lookup(const struct elfldr_obj *obj, const char *name, const char *version, uintptr_t *addr,
+                  const struct elfldr_sym **sym)
+{
+    if (!obj || !name)
+        return ELFLDR_E_INVAL;
+    struct sym_query q;
+    sym_query_init(&q, name, version);
+    return lookup_query(obj, &q, addr, sym);
 }
 
 void *elfldr_sym(const struct elfldr_obj *obj, const char *name)

@@ -288,7 +288,7 @@ struct elfldr_hooks {
 /* Load flags. */
 #define ELFLDR_LOAD_MAP_ONLY 0x1   /* map and decode only: no relocation, no RELRO, no constructors
                                       (an executable whose interpreter does the rest); lookups by
-                                      version find nothing in such an object */
+                                      version find nothing in such an object (unless _CHECK) */
 #define ELFLDR_LOAD_DEFER_INIT 0x2 /* relocate, but run no constructors until elfldr_run_init */
 #define ELFLDR_LOAD_NO_FILE_MAP 0x4 /* read the file into anonymous pages rather than mapping it */
 #define ELFLDR_LOAD_LAZY 0x10       /* bind each PLT slot at its first call (DT_BIND_NOW objects are
@@ -435,8 +435,8 @@ struct elfldr_ns_config {
     bool isolated;                    /* load every dependency; share nothing with the host */
     const char *lib;                  /* $LIB (NULL: "lib/<multiarch>") */
     const char *platform;             /* $PLATFORM (NULL: the architecture's name) */
-    /* Identifies the calling thread for the namespace's lock; NULL: gettid with the Linux table,
-     * otherwise one thread is assumed. */
+    /* Identifies the calling thread for the namespace's lock; NULL: the thread pointer (gettid where
+     * it is unset) with the Linux table, otherwise one thread is assumed. */
     uintptr_t (*thread_id)(void);
     /* To show debuggers the libraries: the namespace joins the host's r_debug chain (glibc >= 2.35
      * links dlmopen's namespaces there), keeps its own link_map list there, and announces changes

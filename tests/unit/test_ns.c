@@ -511,3 +511,30 @@ Test(ns, dt_symbolic_binds_the_library_first)
     cr_assert_eq(elfldr_dlclose(b), 0);
     free_ns_clean(ns);
 }
+
+/* A dlsym that finds nothing says so through dlerror, once, naming the library, the symbol and the
+ * version asked for; an error recorded after it replaces it. */
+Test(ns, a_dlsym_miss_is_told_by_dlerror_once)
+{
+    struct elfldr_ns *ns = new_ns(fixture_dir, false, false);
+    void *callee = elfldr_dlopen(ns, "libcallee.so", ELFLDR_RTLD_NOW);
+    cr_assert_not_null(callee, "dlopen: %s", elfldr_dlerror(ns));
+    cr_assert_null(elfldr_dlsym(callee, "callee_no_such_symbol"));
+    const char *message = elfldr_dlerror(ns);
+    cr_assert_not_null(message);
+    cr_assert(strstr(message, "libcallee.so: undefined symbol: callee_no_such_symbol"), "dlerror: %s", message);
+    cr_assert_null(elfldr_dlerror(ns), "dlerror told the miss twice");
+
+    cr_assert_null(elfldr_dlvsym(callee, "callee_none", "NO_SUCH_VERSION"));
+    message = elfldr_dlerror(ns);
+    cr_assert(message && strstr(message, "undefined symbol: callee_none, version NO_SUCH_VERSION"), "dlerror: %s",
+              message ? message : "(none)");
+
+    cr_assert_null(elfldr_dlsym(callee, "callee_no_such_symbol"));
+    cr_assert_null(elfldr_dlopen(ns, "libno-such-library.so", ELFLDR_RTLD_NOW));
+    message = elfldr_dlerror(ns);
+    cr_assert(message && strstr(message, "libno-such-library.so") && !strstr(message, "callee_no_such_symbol"),
+              "the later failure is not the one told: %s", message ? message : "(none)");
+    cr_assert_eq(elfldr_dlclose(callee), 0);
+    free_ns_clean(ns);
+}
