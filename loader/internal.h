@@ -172,6 +172,20 @@ int lookup_query(const struct elfldr_obj *obj, const struct sym_query *q, uintpt
                  const struct elfldr_sym **sym);
 uint32_t elf_sysv_hash(const char *name);
 
+/* pool.c: a namespace's metadata, from chunks of the table beneath (see there). */
+#define POOL_CLASSES 8
+struct pool_chunk;
+struct pool {
+    struct elfldr_ops under;
+    int lock;
+    struct pool_chunk *chunks;
+    void *free[POOL_CLASSES];
+};
+/* `ops` becomes a table whose alloc and free are the pool's and whose other calls go to `under`. */
+void pool_init(struct pool *p, const struct elfldr_ops *under, struct elfldr_ops *ops);
+/* Gives back every chunk left. */
+void pool_destroy(struct pool *p);
+
 /* relocate.c */
 int relocate(struct elfldr_obj *obj, struct elfldr_error *err);
 /* An object unloaded while `holder` lives on: taken out of the scope holder keeps for lazy binding. */

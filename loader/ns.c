@@ -58,7 +58,8 @@ struct handle {
 };
 
 struct elfldr_ns {
-    struct elfldr_ops ops;
+    struct elfldr_ops ops; /* the pool's table over the caller's (pool.under) */
+    struct pool pool;
     struct elfldr_hooks hooks;
     bool has_hooks, linux_tid;
     struct elfldr_ns_config cfg;
@@ -1162,7 +1163,8 @@ struct elfldr_ns *elfldr_ns_new(const struct elfldr_ns_config *cfg)
     if (!ns)
         return NULL;
     __builtin_memset(ns, 0, sizeof(*ns));
-    ns->ops = ops;
+    /* Everything the namespace and its libraries allocate comes from its pool. */
+    pool_init(&ns->pool, &ops, &ns->ops);
     if (cfg) {
         ns->cfg = *cfg;
         if (cfg->hooks) {
@@ -1302,6 +1304,7 @@ static void free_everything(struct elfldr_ns *ns)
     ns_free_mem(ns, ns->uniques, ns->uniques_cap * sizeof(*ns->uniques));
     if (ns->thunk_page)
         ns->ops.release(ns->ops.ctx, ns->thunk_page, ns->ops.page_size);
-    struct elfldr_ops ops = ns->ops;
-    ops.free(ops.ctx, ns, sizeof(*ns));
+    pool_destroy(&ns->pool);
+    struct elfldr_ops under = ns->pool.under;
+    under.free(under.ctx, ns, sizeof(*ns));
 }
