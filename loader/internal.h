@@ -146,6 +146,8 @@ int prot_of(uint32_t p_flags);
 bool in_image(const struct elfldr_obj *obj, uintptr_t addr, uint64_t size);
 bool in_writable(const struct elfldr_obj *obj, uintptr_t addr, uint64_t size);
 bool in_executable(const struct elfldr_obj *obj, uintptr_t addr);
+/* Bytes from `addr` to the end of the segment that holds it; 0 outside the image. */
+uint64_t room_after(const struct elfldr_obj *obj, uintptr_t addr);
 
 /* dynamic.c */
 int decode_dynamic(struct elfldr_obj *obj, struct elfldr_error *err);

@@ -39,6 +39,16 @@ bool in_writable(const struct elfldr_obj *obj, uintptr_t addr, uint64_t size)
     return false;
 }
 
+uint64_t room_after(const struct elfldr_obj *obj, uintptr_t addr)
+{
+    for (size_t i = 0; i < obj->phnum; i++) {
+        const struct elfldr_phdr *ph = &obj->phdrs[i];
+        if (ph->p_type == PT_LOAD && in_segment(obj, ph, addr, 0))
+            return ph->p_memsz - (addr - (obj->load_bias + ph->p_vaddr));
+    }
+    return 0;
+}
+
 bool in_executable(const struct elfldr_obj *obj, uintptr_t addr)
 {
     for (size_t i = 0; i < obj->phnum; i++) {

@@ -78,16 +78,16 @@ static int prepare_gnu_hash(struct elfldr_obj *obj, struct elfldr_error *err)
     }
     size_t nsyms = symoffset;
     if (last) {
-        /* Every chain ends before the next begins, so walking the last one bounds them all. */
-        for (uint64_t i = last;; i++) {
-            const uint32_t *c = chains + (i - symoffset);
-            if (!in_image(obj, (uintptr_t)c, 4))
-                return set_error(err, ELFLDR_E_HASH, "DT_GNU_HASH: the chain from bucket symbol %u has no end", U(last));
-            if (*c & 1) {
-                nsyms = (size_t)i + 1;
-                break;
-            }
-        }
+        /* Every chain ends before the next begins, so walking the last one bounds them all; within
+         * the segment that holds its start (segments need not be adjacent). */
+        const uint32_t *c = chains + (last - symoffset);
+        uint64_t room = room_after(obj, (uintptr_t)c) / 4;
+        uint64_t i = 0;
+        while (i < room && !(c[i] & 1))
+            i++;
+        if (i == room)
+            return set_error(err, ELFLDR_E_HASH, "DT_GNU_HASH: the chain from bucket symbol %u has no end", U(last));
+        nsyms = (size_t)(last + i + 1);
     }
     /* A bucket past the real symbols sends the walk into whatever follows the chains; the chains
      * running into the symbol or string table is the sign of it. */
