@@ -174,6 +174,10 @@ int lookup_query(const struct elfldr_obj *obj, const struct sym_query *q, uintpt
                  const struct elfldr_sym **sym);
 uint32_t elf_sysv_hash(const char *name);
 
+/* load.c: elfldr_load_handle with the file's identity known already (NULL: asked of the table). */
+int load_handle_with_id(intptr_t handle, const char *name, const struct elfldr_load_opts *opts, const uint64_t *known_id,
+                        struct elfldr_obj **out, struct elfldr_error *err);
+
 /* pool.c: a namespace's metadata, from chunks of the table beneath (see there). */
 #define POOL_CLASSES 8
 struct pool_chunk;

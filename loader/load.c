@@ -255,8 +255,8 @@ int elfldr_load_mem(const void *image, size_t size, const char *name, const stru
     return load(&src, name ? name : "(memory)", opts, out, err);
 }
 
-int elfldr_load_handle(intptr_t handle, const char *name, const struct elfldr_load_opts *opts,
-                       struct elfldr_obj **out, struct elfldr_error *err)
+int load_handle_with_id(intptr_t handle, const char *name, const struct elfldr_load_opts *opts, const uint64_t *known_id,
+                        struct elfldr_obj **out, struct elfldr_error *err)
 {
     struct elfldr_load_opts defaults = {0};
     struct elfldr_ops linux_ops;
@@ -275,7 +275,9 @@ int elfldr_load_handle(intptr_t handle, const char *name, const struct elfldr_lo
         return set_error(err, ELFLDR_E_IO, "%s: cannot find the file's size (errno %d)", name ? name : "(file)",
                          (int64_t)-rc);
     uint64_t id[2];
-    bool has_id = ops->file_id && ops->file_id(ops->ctx, handle, id) == 0;
+    bool has_id = known_id || (ops->file_id && ops->file_id(ops->ctx, handle, id) == 0);
+    if (known_id)
+        id[0] = known_id[0], id[1] = known_id[1];
     rc = load(&src, name ? name : "(file)", opts, out, err);
     if (rc == 0 && has_id) {
         (*out)->has_file_id = true;
@@ -283,6 +285,12 @@ int elfldr_load_handle(intptr_t handle, const char *name, const struct elfldr_lo
         (*out)->file_id[1] = id[1];
     }
     return rc;
+}
+
+int elfldr_load_handle(intptr_t handle, const char *name, const struct elfldr_load_opts *opts,
+                       struct elfldr_obj **out, struct elfldr_error *err)
+{
+    return load_handle_with_id(handle, name, opts, NULL, out, err);
 }
 
 int elfldr_load_path(const char *path, const struct elfldr_load_opts *opts, struct elfldr_obj **out,

@@ -577,8 +577,9 @@ static int load_deferred(struct session *s, const char *path, struct elfldr_obj 
     if (rc)
         return set_error(s->err, ELFLDR_E_IO, "%s: cannot open (errno %d)", path, (int64_t)-rc);
     uint64_t id[2];
-    s->existing = ops->file_id(ops->ctx, handle, id) == 0 ? find_by_identity(s->ns, id) : NULL;
-    rc = s->existing ? 0 : elfldr_load_handle(handle, path, &opts, out, s->err);
+    bool has_id = ops->file_id(ops->ctx, handle, id) == 0;
+    s->existing = has_id ? find_by_identity(s->ns, id) : NULL;
+    rc = s->existing ? 0 : load_handle_with_id(handle, path, &opts, has_id ? id : NULL, out, s->err);
     ops->close(ops->ctx, handle);
     return rc;
 }
