@@ -958,14 +958,20 @@ int elfldr_dlclose(void *handle)
 
 const char *elfldr_dlerror(struct elfldr_ns *ns)
 {
-    if (!ns || !ns->has_error)
+    if (!ns)
         return NULL;
+    ns_lock(ns);
+    if (!ns->has_error) {
+        ns_unlock(ns);
+        return NULL;
+    }
     if (ns->miss.pending) {
         set_error(&ns->err, ELFLDR_E_NOT_FOUND, "%s: undefined symbol: %s%s%s", ns->miss.lib, ns->miss.symbol,
                   ns->miss.has_version ? ", version " : "", ns->miss.version);
         ns->miss.pending = false;
     }
     ns->has_error = false;
+    ns_unlock(ns);
     return ns->err.message;
 }
 

@@ -20,12 +20,43 @@
 
 static bool sys_failed(long ret) { return ret < 0 && ret > -4096; }
 
+/* ThreadSanitizer does not see these raw calls: pages one thread unmaps and another is then given
+ * would look like shared memory accessed without order. In a TSan build each page is announced as
+ * released before it is unmapped and acquired once mapped, which is the order the kernel gives. */
+#if defined(__SANITIZE_THREAD__)
+#define ELFLDR_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define ELFLDR_TSAN 1
+#endif
+#endif
+#ifdef ELFLDR_TSAN
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+static void tsan_pages(uintptr_t addr, size_t len, void (*announce)(void *))
+{
+    for (uintptr_t page = addr & ~(uintptr_t)(L_PAGE - 1); page < addr + len; page += L_PAGE)
+        announce((void *)page);
+}
+#endif
+
 static long sys_mmap(uintptr_t addr, size_t len, int prot, int flags, long fd, uint64_t off)
 {
-    return arch_syscall6(SYS_mmap, (long)addr, (long)len, prot, flags, fd, (long)off);
+    long r = arch_syscall6(SYS_mmap, (long)addr, (long)len, prot, flags, fd, (long)off);
+#ifdef ELFLDR_TSAN
+    if (!sys_failed(r))
+        tsan_pages((uintptr_t)r, len, __tsan_acquire);
+#endif
+    return r;
 }
 
-static long sys_munmap(uintptr_t addr, size_t len) { return arch_syscall3(SYS_munmap, (long)addr, (long)len, 0); }
+static long sys_munmap(uintptr_t addr, size_t len)
+{
+#ifdef ELFLDR_TSAN
+    tsan_pages(addr, len, __tsan_release);
+#endif
+    return arch_syscall3(SYS_munmap, (long)addr, (long)len, 0);
+}
 
 /* ELFLDR_PROT_* are PROT_READ/WRITE/EXEC's values on Linux. */
 static int linux_reserve(void *ctx, uintptr_t hint, size_t size, size_t align, bool fixed, uintptr_t *out)

@@ -480,7 +480,9 @@ int elfldr_dl_iterate_phdr(struct elfldr_ns *ns, int (*cb)(const struct elfldr_p
 /* Drops a reference; the last one runs the destructors and unmaps the library, then drops its
  * dependencies. 0, or -1 with the reason in elfldr_dlerror. */
 int elfldr_dlclose(void *handle);
-/* The last error of the namespace as a message, or NULL; reading it clears it. */
+/* The last error of the namespace as a message, or NULL; reading it clears it. Unlike glibc's, the
+ * error is the namespace's, not the thread's: where threads share a namespace, one may read (or see
+ * overwritten) another's, so such callers take the message under a lock of their own. */
 const char *elfldr_dlerror(struct elfldr_ns *ns);
 
 /* ------------------------------------------------------------------------------------------------ */
