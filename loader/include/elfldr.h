@@ -436,7 +436,10 @@ struct elfldr_ns_config {
     const char *lib;                  /* $LIB (NULL: "lib/<multiarch>") */
     const char *platform;             /* $PLATFORM (NULL: the architecture's name) */
     /* Identifies the calling thread for the namespace's lock; NULL: the thread pointer (gettid where
-     * it is unset) with the Linux table, otherwise one thread is assumed. */
+     * it is unset) with the Linux table, otherwise one thread is assumed. A thread that waits for
+     * the lock yields the processor with the Linux table; with a table of the caller's (which may
+     * have no scheduler under it) it spins. A caller's table used from several threads must itself
+     * be safe to call from them: a library's TLS blocks are allocated at a thread's first use. */
     uintptr_t (*thread_id)(void);
     /* To show debuggers the libraries: the namespace joins the host's r_debug chain (glibc >= 2.35
      * links dlmopen's namespaces there), keeps its own link_map list there, and announces changes
