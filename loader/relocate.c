@@ -4,6 +4,14 @@
  * to a class, and the class says what to compute. Order: RELR, REL, RELA, JMPREL, then IRELATIVE
  * from all tables last (their resolvers may use anything else relocated). Every target is checked to
  * lie in a writable segment of the object (any segment with DT_TEXTREL) before it is read or written.
+ *
+ * The work is per entry, and libraries have tens of thousands (libpython: 26k RELATIVE, 13k R_X86_64_64),
+ * so the common entries take a short way where nothing can watch: with no reloc_before or reloc_after
+ * hook and no ELFLDR_LOAD_CHECK, RELATIVE, ABS64, GLOB_DAT and (eager) JUMP_SLOT entries are computed
+ * and stored without a struct elfldr_reloc, with the same checks in the same order. Every other entry,
+ * and every entry an observer is set for, goes through apply(). The writable segments are found once
+ * per relocation run, and each table is walked once: a second walk, for IRELATIVE, only when the first
+ * met some.
  */
 #include "arch_tls.h"
 #include "internal.h"
@@ -18,15 +26,30 @@ struct sym_cache {
     const struct elfldr_obj *def_obj;
 };
 
+/* A segment relocations may write to, [start, start + size) as in_writable() (map.c) sees it. */
+struct writable_range {
+    uintptr_t start;
+    uint64_t size;
+};
+
+/* Objects have one or two writable PT_LOADs (lld: RELRO apart), four or five with DT_TEXTREL; for the
+ * rare object with more, in_writable()'s scan decides what the array does not hold. */
+#define MAX_WRITABLE 8
+
 struct reloc_state {
     struct elfldr_obj *obj;
     struct elfldr_error *err;
     struct sym_cache cache;
     bool irelative_pass;
+    size_t irelative_count; /* IRELATIVE entries the first pass left for the second */
     bool lazy_table;   /* JUMP_SLOT entries are left for lazy_fixup, only rebased */
     uintptr_t tlsdesc[2]; /* the descriptor compute_tls made for an R_*_TLSDESC */
     const char *table; /* "DT_RELA", ... for messages */
     bool check_only;   /* ELFLDR_LOAD_CHECK: check each entry, write and bind nothing */
+    bool fast;         /* no reloc_before/reloc_after hook, no check: common entries take the short way */
+    struct writable_range writable[MAX_WRITABLE];
+    size_t nwritable;
+    bool more_writable; /* writable segments beyond the array: in_writable() decides */
 };
 
 struct reloc_entry {
@@ -49,6 +72,42 @@ static size_t field_size(enum elfldr_reloc_class rc)
     case ELFLDR_RC_TLSDESC: return 16;
     default: return 8;
     }
+}
+
+/* The writable segments, found once: in_writable() would scan every program header for every entry. The
+ * program headers are the loader's copy, out of the relocations' reach, so they hold still meanwhile. */
+static void reloc_state_init(struct reloc_state *st, struct elfldr_obj *obj, struct elfldr_error *err,
+                             const char *table, bool check_only)
+{
+    *st = (struct reloc_state){.obj = obj, .err = err, .table = table, .check_only = check_only};
+    st->fast = !check_only && !obj->hooks.reloc_before && !obj->hooks.reloc_after;
+    for (size_t i = 0; i < obj->phnum; i++) {
+        const struct elfldr_phdr *ph = &obj->phdrs[i];
+        if (ph->p_type != PT_LOAD || !((ph->p_flags & PF_W) || obj->dyn.textrel))
+            continue;
+        if (st->nwritable == MAX_WRITABLE) {
+            st->more_writable = true;
+            break;
+        }
+        /* load_bias + p_vaddr as in_segment() computes it, wrapping alike. */
+        st->writable[st->nwritable++] = (struct writable_range){obj->load_bias + ph->p_vaddr, ph->p_memsz};
+    }
+}
+
+/* in_segment()'s test (map.c): the offset in the range compared, never a sum that could wrap. */
+static inline bool in_range(const struct writable_range *w, uintptr_t addr, uint64_t size)
+{
+    uint64_t off = addr - w->start;
+    return addr >= w->start && off <= w->size && w->size - off >= size;
+}
+
+/* Whether `size` bytes at `addr` lie wholly in one writable segment: in_writable()'s answer. */
+static inline bool may_write(const struct reloc_state *st, uintptr_t addr, uint64_t size)
+{
+    for (size_t i = 0; i < st->nwritable; i++)
+        if (in_range(&st->writable[i], addr, size))
+            return true;
+    return st->more_writable && in_writable(st->obj, addr, size);
 }
 
 /* ---- symbols ----------------------------------------------------------------------------------- */
@@ -155,16 +214,10 @@ static int referenced_symbol(struct reloc_state *st, uint32_t index, const struc
     return 0;
 }
 
-static int resolve_symbol(struct reloc_state *st, uint32_t index, bool for_copy, uintptr_t *value, uint64_t *size,
-                          const struct elfldr_obj **def_obj_out)
+static int resolve_uncached(struct reloc_state *st, uint32_t index, bool for_copy, uintptr_t *value,
+                            uint64_t *size, const struct elfldr_obj **def_obj_out)
 {
     struct elfldr_obj *obj = st->obj;
-    if (!for_copy && st->cache.valid && st->cache.index == index) {
-        *value = st->cache.value;
-        *size = st->cache.size;
-        *def_obj_out = st->cache.def_obj;
-        return 0;
-    }
     const struct elfldr_sym *ref;
     const char *name;
     int rc = referenced_symbol(st, index, &ref, &name);
@@ -223,7 +276,45 @@ done:
     return 0;
 }
 
+/* The cache serves runs of entries for one symbol (link editors sort them so), and is checked here,
+ * inline, where the lookup itself is a call. */
+static inline int resolve_symbol(struct reloc_state *st, uint32_t index, bool for_copy, uintptr_t *value,
+                                 uint64_t *size, const struct elfldr_obj **def_obj_out)
+{
+    if (!for_copy && st->cache.valid && st->cache.index == index) {
+        *value = st->cache.value;
+        *size = st->cache.size;
+        *def_obj_out = st->cache.def_obj;
+        return 0;
+    }
+    return resolve_uncached(st, index, for_copy, value, size, def_obj_out);
+}
+
 /* ---- one relocation ---------------------------------------------------------------------------- */
+
+/* The name of a relocation's symbol as hooks and messages show it: NULL without a symbol, or when the
+ * index or the name is bad (resolving the symbol reports which). */
+static const char *symbol_name(const struct reloc_state *st, uint32_t index)
+{
+    const struct elfldr_obj *obj = st->obj;
+    return index && index < obj->dyn.nsyms ? string_at(obj, obj->dyn.symtab[index].st_name) : NULL;
+}
+
+/* r->sym_name is looked up ahead only where a hook or a check sees it; a message looks it up itself,
+ * and gets NULL where r->sym_name would have been NULL. */
+static const char *message_name(const struct reloc_state *st, const struct reloc_entry *e,
+                                const struct elfldr_reloc *r)
+{
+    return r->sym_name ? r->sym_name : symbol_name(st, e->sym);
+}
+
+/* A TLS message's name: "(local)" for a relocation without one. */
+static const char *tls_message_name(const struct reloc_state *st, const struct reloc_entry *e,
+                                    const struct elfldr_reloc *r)
+{
+    const char *name = message_name(st, e, r);
+    return name ? name : "(local)";
+}
 
 static int target_error(struct reloc_state *st, const struct reloc_entry *e, uintptr_t where, size_t size)
 {
@@ -270,7 +361,7 @@ static int compute_tls(struct reloc_state *st, const struct reloc_entry *e, stru
     if (!module || !module->tls)
         return set_error(st->err, ELFLDR_E_UNSUPPORTED,
                          "%s[%u]: %s for `%s': not supported: its thread-local storage is not in an object elfldr loaded", st->table,
-                         U(e->index), arch_reloc_name(e->type), r->sym_name ? r->sym_name : "(local)");
+                         U(e->index), arch_reloc_name(e->type), tls_message_name(st, e, r));
     if (r->rclass == ELFLDR_RC_DTPMOD) {
         r->value = (uintptr_t)module->tls;
         return 0;
@@ -284,7 +375,7 @@ static int compute_tls(struct reloc_state *st, const struct reloc_entry *e, stru
      * the object's own module can be made static here: another's was laid out when it was loaded. */
     if (module != st->obj && !module->tls_static)
         return set_error(st->err, ELFLDR_E_UNSUPPORTED, "%s[%u]: %s for `%s': not supported: its module has no static TLS", st->table,
-                         U(e->index), arch_reloc_name(e->type), r->sym_name ? r->sym_name : "(local)");
+                         U(e->index), arch_reloc_name(e->type), tls_message_name(st, e, r));
     int rc = module == st->obj ? tls_make_static(st->obj, st->err) : 0;
     if (rc)
         return rc;
@@ -342,11 +433,11 @@ static int copy_from(struct reloc_state *st, const struct reloc_entry *e, struct
         return rc;
     uint64_t want = st->obj->dyn.symtab[e->sym].st_size;
     uint64_t n = want < src_size ? want : src_size;
-    if (!in_writable(st->obj, r->where, want))
+    if (!may_write(st, r->where, want))
         return target_error(st, e, r->where, (size_t)want);
     if (!def_obj || !in_image(def_obj, src, n))
         return set_error(st->err, ELFLDR_E_RELOC_TARGET, "%s[%u]: COPY source for `%s' is outside its object", st->table,
-                         U(e->index), r->sym_name);
+                         U(e->index), message_name(st, e, r));
     r->sym_value = src;
     r->value = src;
     __builtin_memcpy((void *)r->where, (const void *)src, n);
@@ -367,7 +458,7 @@ static int check_entry(struct reloc_state *st, const struct reloc_entry *e, stru
         (void)reference_version(obj, e->sym, &rc, st->err);
         if (rc)
             return rc;
-        if (r->rclass == ELFLDR_RC_COPY && !in_writable(obj, r->where, ref->st_size))
+        if (r->rclass == ELFLDR_RC_COPY && !may_write(st, r->where, ref->st_size))
             return target_error(st, e, r->where, (size_t)ref->st_size);
     }
     /* Thread-local storage of this object's own (no symbol, or one defined here) needs its PT_TLS. */
@@ -387,8 +478,11 @@ static int apply(struct reloc_state *st, const struct reloc_entry *e)
 {
     struct elfldr_obj *obj = st->obj;
     enum elfldr_reloc_class rc_class = arch_reloc_class(e->type);
-    if ((rc_class == ELFLDR_RC_IRELATIVE) != st->irelative_pass)
+    if ((rc_class == ELFLDR_RC_IRELATIVE) != st->irelative_pass) {
+        /* Counted, so that a run without IRELATIVE entries needs no second pass. */
+        st->irelative_count += rc_class == ELFLDR_RC_IRELATIVE;
         return 0;
+    }
     struct elfldr_reloc r = {obj, e->type, rc_class, e->sym, NULL, obj->load_bias + e->offset, e->addend, 0, 0};
     if (rc_class == ELFLDR_RC_UNKNOWN) {
         if (obj->hooks.reloc_unknown && obj->hooks.reloc_unknown(obj->hooks.ctx, &r) == ELFLDR_HOOK_SKIP)
@@ -401,7 +495,7 @@ static int apply(struct reloc_state *st, const struct reloc_entry *e)
     size_t size = field_size(rc_class);
     if (st->lazy_table && rc_class == ELFLDR_RC_JUMP_SLOT) {
         /* The slot holds its PLT entry's link-time address, which goes to the lazy entry: rebase it. */
-        if (!in_writable(obj, r.where, 8))
+        if (!may_write(st, r.where, 8))
             return target_error(st, e, r.where, 8);
         uint64_t slot;
         __builtin_memcpy(&slot, (const void *)r.where, 8);
@@ -409,10 +503,11 @@ static int apply(struct reloc_state *st, const struct reloc_entry *e)
         __builtin_memcpy((void *)r.where, &slot, 8);
         return 0;
     }
-    if (rc_class != ELFLDR_RC_COPY && !in_writable(obj, r.where, size))
+    if (rc_class != ELFLDR_RC_COPY && !may_write(st, r.where, size))
         return target_error(st, e, r.where, size);
-    if (e->sym && e->sym < obj->dyn.nsyms)
-        r.sym_name = string_at(obj, obj->dyn.symtab[e->sym].st_name);
+    /* Only hooks and checks see the name; where nothing watches, messages look it up themselves. */
+    if (!st->fast)
+        r.sym_name = symbol_name(st, e->sym);
     if (st->check_only)
         return check_entry(st, e, &r);
     int rc;
@@ -456,10 +551,91 @@ static int apply(struct reloc_state *st, const struct reloc_entry *e)
     return 0;
 }
 
+/* ---- the short way, where nothing watches ----------------------------------------------------- */
+
+/* The short way is a loop's body: inlined, so that what it keeps stays in registers. */
+#define HOT_PATH inline __attribute__((always_inline))
+
+static inline uint64_t load64(uintptr_t where)
+{
+    uint64_t v;
+    __builtin_memcpy(&v, (const void *)where, 8);
+    return v;
+}
+
+static inline void store64(uintptr_t where, uint64_t v)
+{
+    __builtin_memcpy((void *)where, &v, 8);
+}
+
+/* Where the short way's 8-byte targets are looked for first: the first writable segment (with GNU ld
+ * the only one), as the addresses [start, start + span) an 8-byte target may start at. span is
+ * p_memsz - 7, or 0 when the segment holds no 8 bytes: in_range(w, addr, 8) in two comparisons. The
+ * loops keep it in locals, where the stores (which might alias *st as far as the compiler knows) cannot
+ * make them reload it for every entry. */
+struct hot_range {
+    uintptr_t start;
+    uint64_t span;
+};
+
+static inline struct hot_range hot_range(const struct reloc_state *st)
+{
+    if (st->nwritable == 0 || st->writable[0].size < 8)
+        return (struct hot_range){0, 0};
+    return (struct hot_range){st->writable[0].start, st->writable[0].size - 7};
+}
+
+/* may_write(st, where, 8): the hot segment first, inline; may_write() for the rest. */
+static HOT_PATH bool may_write_word(const struct reloc_state *st, struct hot_range hot, uintptr_t where)
+{
+    return (where >= hot.start && where - hot.start < hot.span) || may_write(st, where, 8);
+}
+
+/* The classes the short way binds, S + A in 8 bytes: ABS64, GLOB_DAT, and a JUMP_SLOT bound now (one
+ * in a lazy table is only rebased, by apply()). */
+static inline bool short_bound(enum elfldr_reloc_class rc_class, bool lazy_table)
+{
+    return rc_class == ELFLDR_RC_ABS64 || rc_class == ELFLDR_RC_GLOB_DAT ||
+           (rc_class == ELFLDR_RC_JUMP_SLOT && !lazy_table);
+}
+
+/* A bound entry as apply() does it without hooks: the target checked, then REL's implicit addend read
+ * (ABS64's only), the symbol resolved, S + A stored. The symbol's name is read only where
+ * resolve_symbol must look it up. */
+static HOT_PATH int apply_bound(struct reloc_state *st, const struct reloc_entry *e, enum elfldr_reloc_class rc_class,
+                                struct hot_range hot)
+{
+    uintptr_t where = st->obj->load_bias + e->offset;
+    if (!may_write_word(st, hot, where))
+        return target_error(st, e, where, 8);
+    uint64_t addend = e->rela ? (uint64_t)e->addend : implicit_addend(rc_class, where);
+    uintptr_t value = 0;
+    if (e->sym) {
+        uint64_t sym_size;
+        const struct elfldr_obj *def_obj;
+        int rc = resolve_symbol(st, e->sym, false, &value, &sym_size, &def_obj);
+        if (rc)
+            return rc;
+    }
+    store64(where, value + addend);
+    return 0;
+}
+
+/* One entry where st->fast says nothing watches, outside the IRELATIVE pass (which must skip these
+ * classes): the short way for the bound classes (a symbol the cache does not hold, or none), apply()
+ * for the rest. R_*_RELATIVE never comes here: fast_run does it. */
+static HOT_PATH int apply_fast(struct reloc_state *st, const struct reloc_entry *e, struct hot_range hot)
+{
+    enum elfldr_reloc_class rc_class = arch_reloc_class(e->type);
+    if (short_bound(rc_class, st->lazy_table))
+        return apply_bound(st, e, rc_class, hot);
+    return apply(st, e);
+}
+
 /* ---- tables ------------------------------------------------------------------------------------ */
 
 /* Entry `i` of a REL or RELA table (the table was checked to lie in the image). */
-static struct reloc_entry read_entry(uintptr_t table, size_t i, bool rela)
+static inline struct reloc_entry read_entry(uintptr_t table, size_t i, bool rela)
 {
     if (rela) {
         const struct elf64_rela *r = (const struct elf64_rela *)table + i;
@@ -469,27 +645,85 @@ static struct reloc_entry read_entry(uintptr_t table, size_t i, bool rela)
     return (struct reloc_entry){r->r_offset, ELF_R_TYPE(r->r_info), ELF_R_SYM(r->r_info), 0, false, i};
 }
 
-static int apply_table(struct reloc_state *st, const char *name, uintptr_t table, uint64_t size, bool rela)
+/* target_error() for entry `i` of a table, out of fast_run's loop. */
+static int entry_target_error(struct reloc_state *st, uintptr_t table, size_t i, bool rela)
 {
-    size_t entsize = rela ? sizeof(struct elf64_rela) : sizeof(struct elf64_rel);
-    st->table = name;
-    for (size_t i = 0; i < size / entsize; i++) {
+    struct reloc_entry e = read_entry(table, i, rela);
+    return target_error(st, &e, st->obj->load_bias + e.offset, 8);
+}
+
+/* From entry *i on, the entries that make most of the work, as apply() does them without hooks:
+ * R_*_RELATIVE (B + A), and bound entries whose symbol the cache holds (S + A). Link editors put the
+ * RELATIVE entries first (DT_RELACOUNT of them, a count not trusted here: each entry says what it is)
+ * and sort the rest by symbol: libpython's 12.6k R_X86_64_64 name 120 symbols. Each target is checked,
+ * then REL's implicit addend read (RELATIVE's and ABS64's), then the value stored. The loop keeps what
+ * it needs in registers, where the stores (which might alias *st as far as the compiler knows) would
+ * have it reloaded for every entry. *i ends at the first entry it leaves to apply_fast (another class,
+ * or a symbol the cache does not hold), or at the one whose target is refused. */
+static HOT_PATH int fast_run(struct reloc_state *st, uintptr_t table, size_t *i, size_t count, bool rela,
+                             struct hot_range hot)
+{
+    const uintptr_t bias = st->obj->load_bias;
+    /* 0 when the cache is empty: no entry resolves symbol 0. */
+    const uint32_t cached_sym = st->cache.valid ? st->cache.index : 0;
+    const uintptr_t cached_value = st->cache.value;
+    const bool lazy_table = st->lazy_table;
+    for (; *i < count; ++*i) {
+        uint64_t offset, info, addend = 0;
+        if (rela) {
+            const struct elf64_rela *r = (const struct elf64_rela *)table + *i;
+            offset = r->r_offset, info = r->r_info, addend = (uint64_t)r->r_addend;
+        } else {
+            const struct elf64_rel *r = (const struct elf64_rel *)table + *i;
+            offset = r->r_offset, info = r->r_info;
+        }
+        uint32_t type = ELF_R_TYPE(info);
+        uintptr_t where = bias + offset;
+        /* RELATIVE first and on its own: the shortest way for the most entries. */
+        if (type == ARCH_R_RELATIVE) {
+            if (!may_write_word(st, hot, where))
+                return entry_target_error(st, table, *i, rela);
+            store64(where, bias + (rela ? addend : load64(where)));
+            continue;
+        }
+        enum elfldr_reloc_class rc_class = arch_reloc_class(type);
+        if (!short_bound(rc_class, lazy_table) || ELF_R_SYM(info) != cached_sym || cached_sym == 0)
+            return 0;
+        if (!may_write_word(st, hot, where))
+            return entry_target_error(st, table, *i, rela);
+        bool implicit = !rela && rc_class == ELFLDR_RC_ABS64;
+        store64(where, cached_value + (implicit ? load64(where) : addend));
+    }
+    return 0;
+}
+
+/* Inlined twice, for RELA and for REL, so that each loop reads its own entries with no test per entry. */
+static HOT_PATH int walk_table(struct reloc_state *st, uintptr_t table, size_t count, bool rela)
+{
+    bool fast = st->fast && !st->irelative_pass;
+    const struct hot_range hot = hot_range(st);
+    for (size_t i = 0; i < count; i++) {
+        int rc;
+        if (fast && ((rc = fast_run(st, table, &i, count, rela, hot)) || i == count))
+            return rc;
         struct reloc_entry e = read_entry(table, i, rela);
-        int rc = apply(st, &e);
-        if (rc)
+        if ((rc = fast ? apply_fast(st, &e, hot) : apply(st, &e)))
             return rc;
     }
     return 0;
 }
 
-static int relr_one(struct reloc_state *st, uintptr_t where, size_t index)
+static int apply_table(struct reloc_state *st, const char *name, uintptr_t table, uint64_t size, bool rela)
+{
+    st->table = name;
+    return rela ? walk_table(st, table, size / sizeof(struct elf64_rela), true)
+                : walk_table(st, table, size / sizeof(struct elf64_rel), false);
+}
+
+/* A RELR word where a hook or a check watches: the target was checked, `v` is the addend it holds. */
+static int relr_watched(struct reloc_state *st, uintptr_t where, uint64_t v, size_t index)
 {
     struct elfldr_obj *obj = st->obj;
-    if (!in_writable(obj, where, 8))
-        return set_error(st->err, ELFLDR_E_RELOC_TARGET, "DT_RELR[%u]: address %x is outside the writable segments",
-                         U(index), U(where - obj->load_bias));
-    uint64_t v;
-    __builtin_memcpy(&v, (const void *)where, 8);
     if (st->check_only)
         return check_constructor_slot(obj, where, obj->load_bias + v, st->err);
     struct elfldr_reloc r = {obj, ARCH_R_RELATIVE, ELFLDR_RC_RELATIVE, 0, NULL, where, (int64_t)v, 0,
@@ -507,12 +741,26 @@ static int relr_one(struct reloc_state *st, uintptr_t where, size_t index)
     return 0;
 }
 
+static HOT_PATH int relr_one(struct reloc_state *st, struct hot_range hot, uintptr_t where, size_t index)
+{
+    uintptr_t bias = st->obj->load_bias;
+    if (!may_write_word(st, hot, where))
+        return set_error(st->err, ELFLDR_E_RELOC_TARGET, "DT_RELR[%u]: address %x is outside the writable segments",
+                         U(index), U(where - bias));
+    uint64_t v = load64(where);
+    if (!st->fast)
+        return relr_watched(st, where, v, index);
+    store64(where, bias + v);
+    return 0;
+}
+
 /* RELR: an even entry is an address to relocate, after which each odd entry is a bitmap of the 63
  * words that follow the previous run. */
 static int apply_relr(struct reloc_state *st)
 {
     const struct dyninfo *d = &st->obj->dyn;
     const uint64_t *entries = (const uint64_t *)d->relr;
+    const struct hot_range hot = hot_range(st);
     uintptr_t next = 0;
     bool have_base = false;
     for (size_t i = 0; i < d->relrsz / 8; i++) {
@@ -520,7 +768,7 @@ static int apply_relr(struct reloc_state *st)
         int rc;
         if ((e & 1) == 0) {
             uintptr_t where = st->obj->load_bias + e;
-            if ((rc = relr_one(st, where, i)))
+            if ((rc = relr_one(st, hot, where, i)))
                 return rc;
             next = where + 8;
             have_base = true;
@@ -528,8 +776,11 @@ static int apply_relr(struct reloc_state *st)
         }
         if (!have_base)
             return set_error(st->err, ELFLDR_E_RELOC_TABLE, "DT_RELR[%u]: a bitmap before any address", U(i));
-        for (unsigned bit = 1; bit < 64; bit++)
-            if ((e >> bit) & 1 && (rc = relr_one(st, next + (bit - 1) * 8, i)))
+        /* Bit k + 1 set: the word k after the run's start; lowest first, and no further than the highest
+         * set bit. (No __builtin_ctzll: without a bit-count instruction it calls libgcc's __ctzdi2.) */
+        uintptr_t word = next;
+        for (uint64_t bits = e >> 1; bits; bits >>= 1, word += 8)
+            if ((bits & 1) && (rc = relr_one(st, hot, word, i)))
                 return rc;
         next += 63 * 8;
     }
@@ -550,7 +801,7 @@ static int apply_outside_jmprel(struct reloc_state *st, const char *name, uintpt
     return rc;
 }
 
-static int apply_all(struct reloc_state *st, bool irelative_pass)
+static int apply_tables(struct reloc_state *st, bool irelative_pass)
 {
     const struct dyninfo *d = &st->obj->dyn;
     int rc = 0;
@@ -564,6 +815,16 @@ static int apply_all(struct reloc_state *st, bool irelative_pass)
         return rc;
     st->lazy_table = false;
     return 0;
+}
+
+/* Every table once; then, only if the first pass met IRELATIVE entries, again for them alone: their
+ * resolvers may use anything else relocated. */
+static int apply_all(struct reloc_state *st)
+{
+    int rc = apply_tables(st, false);
+    if (rc == 0 && st->irelative_count)
+        rc = apply_tables(st, true);
+    return rc;
 }
 
 /* Two words of the PLT's GOT are the dynamic linker's: one names the object, one is the lazy entry
@@ -586,11 +847,12 @@ int apply_one_jump_slot(struct elfldr_obj *obj, size_t index, uintptr_t *value)
     struct elfldr_error err;
     if (!d->jmprel || index >= d->pltrelsz / entsize)
         return set_error(&err, ELFLDR_E_RELOC_TABLE, "lazy binding: index %u beyond DT_JMPREL", U(index));
-    struct reloc_state st = {obj, &err, {false, 0, 0, 0, NULL}, false, false, {0, 0}, "DT_JMPREL", false};
     struct reloc_entry e = read_entry(d->jmprel, index, d->pltrel == DT_RELA);
     if (arch_reloc_class(e.type) != ELFLDR_RC_JUMP_SLOT)
         return set_error(&err, ELFLDR_E_RELOC_TYPE, "lazy binding: DT_JMPREL[%u] is not a JUMP_SLOT", U(index));
-    int rc = apply(&st, &e);
+    struct reloc_state st;
+    reloc_state_init(&st, obj, &err, "DT_JMPREL", false);
+    int rc = st.fast ? apply_fast(&st, &e, hot_range(&st)) : apply(&st, &e);
     if (rc == 0)
         __builtin_memcpy(value, (const void *)(obj->load_bias + e.offset), sizeof(*value));
     return rc;
@@ -598,16 +860,18 @@ int apply_one_jump_slot(struct elfldr_obj *obj, size_t index, uintptr_t *value)
 
 int relocate_check(struct elfldr_obj *obj, struct elfldr_error *err)
 {
-    struct reloc_state st = {obj, err, {false, 0, 0, 0, NULL}, false, false, {0, 0}, "", true};
+    struct reloc_state st;
+    reloc_state_init(&st, obj, err, "", true);
     int rc;
     if (obj->dyn.relr && (rc = apply_relr(&st)))
         return rc;
-    return (rc = apply_all(&st, false)) ? rc : apply_all(&st, true);
+    return apply_all(&st);
 }
 
 int relocate(struct elfldr_obj *obj, struct elfldr_error *err)
 {
-    struct reloc_state st = {obj, err, {false, 0, 0, 0, NULL}, false, false, {0, 0}, "", false};
+    struct reloc_state st;
+    reloc_state_init(&st, obj, err, "", false);
     int rc;
     if (obj->lazy && (rc = set_up_lazy_got(obj, err)))
         return rc;
@@ -615,7 +879,7 @@ int relocate(struct elfldr_obj *obj, struct elfldr_error *err)
         return rc;
     if (obj->dyn.relr && (rc = apply_relr(&st)))
         return rc;
-    if ((rc = apply_all(&st, false)) || (rc = apply_all(&st, true)))
+    if ((rc = apply_all(&st)))
         return rc;
     if (obj->dyn.textrel && (rc = set_text_writable(obj, false, err)))
         return rc;
