@@ -36,10 +36,15 @@ struct writable_range {
  * rare object with more, in_writable()'s scan decides what the array does not hold. */
 #define MAX_WRITABLE 8
 
+/* Symbols resolved so far, by index: the GOT and PLT entries of one symbol, and the many references
+ * to a few hot ones, lie apart in the tables. Direct-mapped; index 0 (no symbol) marks a free slot. */
+#define RESOLVED_SLOTS 64
+
 struct reloc_state {
     struct elfldr_obj *obj;
     struct elfldr_error *err;
-    struct sym_cache cache;
+    struct sym_cache cache; /* the last symbol resolved: the fast path's runs compare against it */
+    struct sym_cache resolved[RESOLVED_SLOTS];
     bool irelative_pass;
     size_t irelative_count; /* IRELATIVE entries the first pass left for the second */
     bool lazy_table;   /* JUMP_SLOT entries are left for lazy_fixup, only rebased */
@@ -47,6 +52,7 @@ struct reloc_state {
     const char *table; /* "DT_RELA", ... for messages */
     bool check_only;   /* ELFLDR_LOAD_CHECK: check each entry, write and bind nothing */
     bool fast;         /* no reloc_before/reloc_after hook, no check: common entries take the short way */
+    bool lazy_bind;    /* binding one PLT slot at its first call: other threads may bind it too */
     struct writable_range writable[MAX_WRITABLE];
     size_t nwritable;
     bool more_writable; /* writable segments beyond the array: in_writable() decides */
@@ -112,9 +118,13 @@ static inline bool may_write(const struct reloc_state *st, uintptr_t addr, uint6
 
 /* ---- symbols ----------------------------------------------------------------------------------- */
 
-static const char *reference_version(const struct elfldr_obj *obj, uint32_t index, int *rc, struct elfldr_error *err)
+/* The version a reference asks for, or NULL; *hash is its hash as the file gives it (DT_VERNEED's
+ * vna_hash), which lookups compare before the names. */
+static const char *reference_version(const struct elfldr_obj *obj, uint32_t index, uint32_t *hash, int *rc,
+                                     struct elfldr_error *err)
 {
     *rc = 0;
+    *hash = 0;
     if (!obj->dyn.versym)
         return NULL;
     uint32_t v = obj->dyn.versym[index] & VERSYM_INDEX;
@@ -125,6 +135,7 @@ static const char *reference_version(const struct elfldr_obj *obj, uint32_t inde
                         U(obj->nversions));
         return NULL;
     }
+    *hash = obj->versions[v].hash;
     return obj->versions[v].name;
 }
 
@@ -230,11 +241,14 @@ static int resolve_uncached(struct reloc_state *st, uint32_t index, bool for_cop
                                    (ref->st_shndx != SHN_UNDEF && vis != STV_DEFAULT));
     const char *version = NULL;
     if (!bind_self) {
-        version = reference_version(obj, index, &rc, st->err);
+        uint32_t version_hash;
+        version = reference_version(obj, index, &version_hash, &rc, st->err);
         if (rc)
             return rc;
         struct sym_query q;
-        sym_query_init(&q, name, version);
+        sym_query_init(&q, name, NULL);
+        q.version = version;
+        q.version_hash = version_hash; /* not hashed again for every reference */
         /* Only elfldr's knows the modules elfldr loaded: glibc's (in ld.so, which a namespace may share
          * with the host) must not serve them. */
         bool own_tls = str_cmp(name, "__tls_get_addr") == 0;
@@ -267,11 +281,8 @@ done:
     if (!bind_self && (rc = consult_bind(st, name, version, *def_obj_out, value)))
         return rc;
     if (!for_copy) {
-        st->cache.valid = true;
-        st->cache.index = index;
-        st->cache.value = *value;
-        st->cache.size = *size;
-        st->cache.def_obj = *def_obj_out;
+        st->cache = (struct sym_cache){true, index, *value, *size, *def_obj_out};
+        st->resolved[index % RESOLVED_SLOTS] = st->cache;
     }
     return 0;
 }
@@ -285,6 +296,14 @@ static inline int resolve_symbol(struct reloc_state *st, uint32_t index, bool fo
         *value = st->cache.value;
         *size = st->cache.size;
         *def_obj_out = st->cache.def_obj;
+        return 0;
+    }
+    const struct sym_cache *slot = &st->resolved[index % RESOLVED_SLOTS];
+    if (!for_copy && slot->valid && slot->index == index) {
+        st->cache = *slot;
+        *value = slot->value;
+        *size = slot->size;
+        *def_obj_out = slot->def_obj;
         return 0;
     }
     return resolve_uncached(st, index, for_copy, value, size, def_obj_out);
@@ -455,7 +474,8 @@ static int check_entry(struct reloc_state *st, const struct reloc_entry *e, stru
         const char *name;
         if ((rc = referenced_symbol(st, e->sym, &ref, &name)))
             return rc;
-        (void)reference_version(obj, e->sym, &rc, st->err);
+        uint32_t version_hash;
+        (void)reference_version(obj, e->sym, &version_hash, &rc, st->err);
         if (rc)
             return rc;
         if (r->rclass == ELFLDR_RC_COPY && !may_write(st, r->where, ref->st_size))
@@ -617,7 +637,12 @@ static HOT_PATH int apply_bound(struct reloc_state *st, const struct reloc_entry
         if (rc)
             return rc;
     }
-    store64(where, value + addend);
+    /* Threads making the first call through one slot at once all bind it, to the same value: as an
+     * atomic store where the slot is aligned (a malformed one need not be), that is no data race. */
+    if (st->lazy_bind && where % 8 == 0)
+        __atomic_store_n((uint64_t *)where, (uint64_t)(value + addend), __ATOMIC_RELAXED);
+    else
+        store64(where, value + addend);
     return 0;
 }
 
@@ -852,9 +877,13 @@ int apply_one_jump_slot(struct elfldr_obj *obj, size_t index, uintptr_t *value)
         return set_error(&err, ELFLDR_E_RELOC_TYPE, "lazy binding: DT_JMPREL[%u] is not a JUMP_SLOT", U(index));
     struct reloc_state st;
     reloc_state_init(&st, obj, &err, "DT_JMPREL", false);
+    st.lazy_bind = true;
     int rc = st.fast ? apply_fast(&st, &e, hot_range(&st)) : apply(&st, &e);
-    if (rc == 0)
-        __builtin_memcpy(value, (const void *)(obj->load_bias + e.offset), sizeof(*value));
+    uintptr_t slot = obj->load_bias + e.offset;
+    if (rc == 0 && slot % 8 == 0)
+        *value = __atomic_load_n((const uintptr_t *)slot, __ATOMIC_RELAXED);
+    else if (rc == 0)
+        __builtin_memcpy(value, (const void *)slot, sizeof(*value));
     return rc;
 }
 

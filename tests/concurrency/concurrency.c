@@ -18,9 +18,8 @@
  *   --shared-dlerror  two more threads fail calls in the shared namespace and read its dlerror
  *   --lazy            the shared namespace's threads open libcaller with RTLD_LAZY every other round
  *   --raw-own         the private namespaces use the core's Linux table (see "the platform tables")
- * The first two reach what ThreadSanitizer reports as races (see where they are used): dlerror's
- * message is the namespace's by design, and lazy binding's store into a GOT slot is a plain one; they
- * are left out of the Meson tests.
+ * --shared-dlerror reaches what ThreadSanitizer reports as a race: dlerror's message is the
+ * namespace's by design (see dlerror_worker); it is left out of the Meson tests.
  */
 #include "counting_ops.h"
 
@@ -330,7 +329,7 @@ static void worker_done(struct phase *phase) { __atomic_sub_fetch(&phase->worker
  *
  * With --lazy, libcaller is opened with RTLD_LAZY every other round. Then several threads may make the
  * first call through the same PLT slot of the same copy at once, and each binds it: lazy_fixup takes
- * no lock, and the GOT slot is written with a plain store (ThreadSanitizer reports it).
+ * no lock; each writes the slot, the same value, with an atomic store.
  */
 static void shared_worker(struct worker *w, struct phase *phase)
 {
