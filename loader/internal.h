@@ -160,11 +160,23 @@ int prepare_versions(struct elfldr_obj *obj, struct elfldr_error *err);
 
 struct sym_query {
     const char *name;
+    size_t name_len;
     uint32_t gnu_hash;
     const char *version; /* NULL: unversioned */
     uint32_t version_hash;
 };
 void sym_query_init(struct sym_query *q, const char *name, const char *version);
+/* Whether the object's GNU bloom filter says it cannot define the name: the usual answer for most of
+ * a scope, checked inline before the call to find_symbol. */
+static inline bool bloom_rejects(const struct elfldr_obj *obj, const struct sym_query *q)
+{
+    const struct dyninfo *d = &obj->dyn;
+    if (!d->gnu_hash || !d->symtab)
+        return false;
+    uint64_t word = d->gnu.bloom[(q->gnu_hash / 64) & (d->gnu.bloom_size - 1)];
+    uint64_t mask = ((uint64_t)1 << (q->gnu_hash % 64)) | ((uint64_t)1 << ((q->gnu_hash >> d->gnu.bloom_shift) % 64));
+    return (word & mask) != mask;
+}
 /* 0 and *out set; ELFLDR_E_NOT_FOUND; or an error (set in err) for a malformed table. */
 int find_symbol(const struct elfldr_obj *obj, const struct sym_query *q, const struct elfldr_sym **out,
                 struct elfldr_error *err);

@@ -155,7 +155,7 @@ static const struct elfldr_obj *search_scope(const struct elfldr_obj *obj, const
             continue;
         if (o == obj)
             self_searched = true;
-        if (find_symbol(o, q, def, NULL) == 0)
+        if (!bloom_rejects(o, q) && find_symbol(o, q, def, NULL) == 0)
             return o;
     }
     if (!self_searched && find_symbol(obj, q, def, NULL) == 0)

@@ -25,18 +25,16 @@ uint32_t elf_sysv_hash(const char *name)
     return h;
 }
 
-static uint32_t elf_gnu_hash(const char *name)
-{
-    uint32_t h = 5381;
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-        h = h * 33 + *p;
-    return h;
-}
-
 void sym_query_init(struct sym_query *q, const char *name, const char *version)
 {
+    /* The GNU hash, and the length on the way (name_equals compares with it). */
+    uint32_t h = 5381;
+    const unsigned char *p = (const unsigned char *)name;
+    for (; *p; p++)
+        h = h * 33 + *p;
     q->name = name;
-    q->gnu_hash = elf_gnu_hash(name);
+    q->name_len = (size_t)(p - (const unsigned char *)name);
+    q->gnu_hash = h;
     q->version = version;
     q->version_hash = version ? elf_sysv_hash(version) : 0;
 }
@@ -327,16 +325,12 @@ int prepare_versions(struct elfldr_obj *obj, struct elfldr_error *err)
 
 /* ---- lookup ------------------------------------------------------------------------------------ */
 
-static bool name_equals(const struct elfldr_obj *obj, uint32_t st_name, const char *name)
+/* The name and its terminator lie within DT_STRSZ and equal the query's: one memcmp, the length known. */
+static bool name_equals(const struct elfldr_obj *obj, uint32_t st_name, const struct sym_query *q)
 {
     const struct dyninfo *d = &obj->dyn;
-    for (uint64_t i = st_name; i < d->strsz; i++, name++) {
-        if (d->strtab[i] != *name)
-            return false;
-        if (*name == '\0')
-            return true;
-    }
-    return false;
+    return st_name < d->strsz && d->strsz - st_name > q->name_len &&
+           __builtin_memcmp(d->strtab + st_name, q->name, q->name_len + 1) == 0;
 }
 
 static bool version_matches(const struct elfldr_obj *obj, uint32_t index, const struct sym_query *q)
@@ -349,7 +343,10 @@ static bool version_matches(const struct elfldr_obj *obj, uint32_t index, const 
         return false;
     if (v >= obj->nversions || !obj->versions[v].name)
         return v == VER_NDX_GLOBAL && !(vs & VERSYM_HIDDEN); /* unversioned definition */
-    return q->version_hash != 0 && obj->versions[v].hash == q->version_hash && str_cmp(obj->versions[v].name, q->version) == 0;
+    /* The same string when an object binds to its own versioned definitions. */
+    const char *name = obj->versions[v].name;
+    return q->version_hash != 0 && obj->versions[v].hash == q->version_hash &&
+           (name == q->version || str_cmp(name, q->version) == 0);
 }
 
 /* Whether symbol `index` is a definition another object may bind to, by this name and version. */
@@ -367,7 +364,7 @@ static bool symbol_matches(const struct elfldr_obj *obj, uint32_t index, const s
     unsigned vis = ELF_ST_VISIBILITY(s->st_other);
     if (vis == STV_HIDDEN || vis == STV_INTERNAL)
         return false;
-    if (!name_equals(obj, s->st_name, q->name))
+    if (!name_equals(obj, s->st_name, q))
         return false;
     return !obj->dyn.versym || version_matches(obj, index, q);
 }
