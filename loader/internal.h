@@ -110,8 +110,9 @@ struct elfldr_obj {
     size_t scope_len;
     /* In a namespace: STB_GNU_UNIQUE definitions go through its table, so that one wins everywhere. */
     struct elfldr_ns *unique_ns;
-    /* In a namespace: what __cxa_thread_atexit_impl binds to (its thunk), or 0. */
-    uintptr_t thread_atexit;
+    /* In a namespace that counts thread_local destructors: __cxa_thread_atexit_impl binds to its thunk
+     * (ns_thread_atexit_thunk). */
+    bool thread_atexit;
     /* Lazy binding resolves after the load: it keeps a copy of the scope, owned here. */
     bool lazy;
     struct elfldr_obj **owned_scope;
@@ -233,6 +234,8 @@ intptr_t tls_static_offset(const struct elfldr_obj *obj);
 
 /* ns.c: the one definition of a unique symbol in the namespace: the first seen is kept, and every
  * later binding gets its address. */
+/* The namespace's __cxa_thread_atexit_impl thunk, made at the first call; 0 when it cannot be made. */
+uintptr_t ns_thread_atexit_thunk(struct elfldr_ns *ns);
 /* -1 when there is no memory to remember the definition. */
 int ns_unique_symbol(struct elfldr_ns *ns, const char *name, const struct elfldr_obj *definer, uintptr_t *value);
 

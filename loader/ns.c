@@ -454,6 +454,7 @@ static void destroy_handle(struct elfldr_ns *ns, struct handle *h)
 
 static void finish_release(struct elfldr_ns *ns, struct handle *h);
 static void make_thread_atexit_thunk(struct elfldr_ns *ns);
+static void make_thunk_page(struct elfldr_ns *ns);
 
 /* Drop one reference; the last unloads the handle, then drops the references it held. A library with
  * thread_local destructors still to run stays until they have (as glibc keeps it). */
@@ -668,7 +669,7 @@ static int add_dep(struct session *s, struct handle *h, struct handle *dep)
 static int new_from_obj(struct session *s, struct elfldr_obj *obj, const char *name, struct handle **out)
 {
     obj->unique_ns = s->ns;
-    obj->thread_atexit = s->ns->thunk_page;
+    obj->thread_atexit = s->ns->host_thread_atexit != 0;
     struct handle *h = new_handle(s->ns, obj, name);
     if (!h) {
         elfldr_unload(obj, NULL);
@@ -1256,19 +1257,33 @@ __attribute__((used)) int ns_thread_atexit(void (*func)(void *), void *arg, void
     return rc;
 }
 
-/* The thunk: one executable page written at run time (arch_thunk.h), when the host has
- * __cxa_thread_atexit_impl to chain to. */
+/* The host's __cxa_thread_atexit_impl, which the thunk chains to: found when the namespace is made. */
 static void make_thread_atexit_thunk(struct elfldr_ns *ns)
 {
-    uintptr_t host = 0;
-    for (struct handle *h = ns->first; h && !host; h = h->next) {
+    for (struct handle *h = ns->first; h && !ns->host_thread_atexit; h = h->next) {
         uintptr_t addr;
         if (h->host && elfldr_lookup(h->obj, "__cxa_thread_atexit_impl", NULL, &addr, NULL) == 0)
-            host = addr;
+            ns->host_thread_atexit = addr;
     }
+}
+
+/* The thunk: one executable page written at run time (arch_thunk.h), made when the first library that
+ * refers to __cxa_thread_atexit_impl is bound (most namespaces never need it). 0 when it cannot be. */
+uintptr_t ns_thread_atexit_thunk(struct elfldr_ns *ns)
+{
+    ns_lock(ns);
+    if (!ns->thunk_page && ns->host_thread_atexit)
+        make_thunk_page(ns);
+    uintptr_t thunk = ns->thunk_page;
+    ns_unlock(ns);
+    return thunk;
+}
+
+static void make_thunk_page(struct elfldr_ns *ns)
+{
     size_t page = ns->ops.page_size;
     uintptr_t code;
-    if (!host || ns->ops.reserve(ns->ops.ctx, 0, page, page, false, &code) != 0)
+    if (ns->ops.reserve(ns->ops.ctx, 0, page, page, false, &code) != 0)
         return;
     if (ns->ops.map_zero(ns->ops.ctx, code, page, ELFLDR_PROT_READ | ELFLDR_PROT_WRITE) != 0) {
         ns->ops.release(ns->ops.ctx, code, page);
@@ -1279,7 +1294,6 @@ static void make_thread_atexit_thunk(struct elfldr_ns *ns)
         ns->ops.release(ns->ops.ctx, code, page);
         return;
     }
-    ns->host_thread_atexit = host;
     ns->thunk_page = code;
 }
 

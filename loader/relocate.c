@@ -259,7 +259,10 @@ static int resolve_uncached(struct reloc_state *st, uint32_t index, bool for_cop
             *size = ref->st_size;
             *def_obj_out = NULL;
             if (own_tls || own_atexit) {
-                *value = own_tls ? (uintptr_t)elfldr_tls_get_addr : obj->thread_atexit;
+                *value = own_tls ? (uintptr_t)elfldr_tls_get_addr : ns_thread_atexit_thunk(obj->unique_ns);
+                if (!*value)
+                    return set_error(st->err, ELFLDR_E_MAP, "%s: cannot make the thread_local destructor thunk for `%s'",
+                                     st->table, name);
                 goto done;
             }
             if ((rc = unresolved(st, ref, name, version, value)))
