@@ -72,7 +72,7 @@ static void *c_alloc(void *ctx, size_t size)
         return NULL;
     void *p = c->inner->alloc(c->inner->ctx, size);
     if (p)
-        c->allocated++;
+        c->allocated++, c->allocs++;
     return p;
 }
 

@@ -10,6 +10,7 @@ struct counting_ops {
     const struct elfldr_ops *inner;
     long reserved;                 /* reservations outstanding */
     long allocated;                /* metadata allocations outstanding */
+    long allocs;                   /* metadata allocations made so far */
     long opened;                   /* handles outstanding */
     long calls;                    /* reserve/map/protect/alloc/open/read calls made so far */
     long fail_at;                  /* fail that call (1-based); 0: never */

@@ -538,3 +538,24 @@ Test(ns, a_dlsym_miss_is_told_by_dlerror_once)
     cr_assert_eq(elfldr_dlclose(callee), 0);
     free_ns_clean(ns);
 }
+
+/* A namespace's metadata comes from its pool: a dlopen of a library and its dependency asks the table
+ * for one chunk, not for each handle, object, search list and path; and once everything is closed the
+ * chunk goes back, load after load. */
+Test(ns, metadata_comes_from_the_namespace_pool_and_goes_back)
+{
+    struct elfldr_ns *ns = new_ns(fixture_dir, false, false);
+    long allocated_empty = counting.allocated;
+    for (int round = 0; round < 50; round++) {
+        long allocs_before = counting.allocs;
+        void *caller = elfldr_dlopen(ns, "libcaller.so", ELFLDR_RTLD_NOW);
+        cr_assert_not_null(caller, "dlopen: %s", elfldr_dlerror(ns));
+        cr_assert_eq(loaded_count(ns), 2);
+        long asked = counting.allocs - allocs_before;
+        cr_assert_leq(asked, 2, "round %d: a dlopen of two libraries asked the table for %ld allocations", round, asked);
+        cr_assert_eq(elfldr_dlclose(caller), 0);
+        cr_assert_eq(counting.allocated, allocated_empty, "round %d: %ld allocations kept after dlclose", round,
+                     counting.allocated - allocated_empty);
+    }
+    free_ns_clean(ns);
+}
