@@ -442,6 +442,8 @@ int lookup_query(const struct elfldr_obj *obj, const struct sym_query *q, uintpt
 {
     if (q->version && (obj->flags & ELFLDR_LOAD_MAP_ONLY) && !obj->versions)
         return ELFLDR_E_NOT_FOUND; /* no version table was built */
+    if (bloom_rejects(obj, q))
+        return ELFLDR_E_NOT_FOUND; /* most misses end here */
     const struct elfldr_sym *found;
     int rc = find_symbol(obj, q, &found, NULL);
     if (rc)
