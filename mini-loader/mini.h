@@ -4,6 +4,7 @@
 #define MINI_H
 
 #include <elfldr.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define MAX_SCRIPT_DEPTH 5 /* exec_binprm allows five #! rewrites, then ELOOP */
@@ -26,6 +27,15 @@ struct mini {
     long program_fd;
     uint64_t load_ns;
     size_t metadata_used; /* of the core's metadata buffer (run.c) */
+    /* What mini-loader read of the file being loaded, so that the core asks the kernel once: the
+     * first bytes (read to look for #!), and the size and identity from one fstat. */
+    struct {
+        long fd;            /* -1: none */
+        size_t head_len;
+        unsigned char head[1024];
+        bool stat_known;
+        uint64_t size, id[2];
+    } file;
 };
 
 int run_program(struct mini *m);

@@ -33,12 +33,85 @@ static void metadata_free(void *ctx, void *ptr, size_t size)
     (void)size;
 }
 
+/* The file mini-loader is loading: its bytes, size and identity as read already (see struct mini). */
+static void remember_file(struct mini *m, long fd, const unsigned char *head, size_t head_len)
+{
+    m->file.fd = fd;
+    m->file.head_len = head_len;
+    if (head_len)
+        __builtin_memcpy(m->file.head, head, head_len);
+    m->file.stat_known = false;
+}
+
+static int stat_file(struct mini *m, intptr_t handle)
+{
+    if (handle != m->file.fd)
+        return -9; /* EBADF: mini-loader loads one file at a time */
+    if (!m->file.stat_known) {
+        uint64_t st[18];
+        long r = sys_fstat(handle, st);
+        if (sys_failed(r))
+            return (int)r;
+        m->file.id[0] = st[0]; /* st_dev, st_ino, and st_size at byte 48: alike on the three */
+        m->file.id[1] = st[1];
+        m->file.size = st[6];
+        m->file.stat_known = true;
+    }
+    return 0;
+}
+
+static int mini_file_size(void *ctx, intptr_t handle, uint64_t *size)
+{
+    struct mini *m = ctx;
+    int rc = stat_file(m, handle);
+    if (rc == 0)
+        *size = m->file.size;
+    return rc;
+}
+
+static int mini_file_id(void *ctx, intptr_t handle, uint64_t id[2])
+{
+    struct mini *m = ctx;
+    int rc = stat_file(m, handle);
+    if (rc == 0)
+        id[0] = m->file.id[0], id[1] = m->file.id[1];
+    return rc;
+}
+
+static int mini_read(void *ctx, intptr_t handle, uint64_t offset, void *buf, size_t size)
+{
+    struct mini *m = ctx;
+    if (handle == m->file.fd && offset <= m->file.head_len && size <= m->file.head_len - offset) {
+        __builtin_memcpy(buf, m->file.head + offset, size);
+        return 0;
+    }
+    unsigned char *p = buf;
+    while (size) {
+        long r = sys_pread(handle, p, size, offset);
+        if (r == -4 /* EINTR */)
+            continue;
+        if (sys_failed(r))
+            return (int)r;
+        if (r == 0)
+            return -5; /* EIO: the file ended early */
+        p += r;
+        size -= (size_t)r;
+        offset += (uint64_t)r;
+    }
+    return 0;
+}
+
+static void *metadata_alloc_ctx(void *ctx, size_t size) { return metadata_alloc(&((struct mini *)ctx)->metadata_used, size); }
+
 static void mini_ops(struct mini *m, struct elfldr_ops *ops)
 {
     elfldr_linux_ops(ops);
-    ops->ctx = &m->metadata_used;
-    ops->alloc = metadata_alloc;
+    ops->ctx = m;
+    ops->alloc = metadata_alloc_ctx;
     ops->free = metadata_free;
+    ops->read = mini_read;
+    ops->file_size = mini_file_size;
+    ops->file_id = mini_file_id;
 }
 
 void *mini_alloc(size_t size)
@@ -261,6 +334,7 @@ static int load_interp(struct mini *m, const char *interp_path)
     opts.ops = &ops;
     opts.flags = ELFLDR_LOAD_MAP_ONLY | ELFLDR_LOAD_CHECK; /* handed to ld.so only once known sound */
     struct elfldr_error err;
+    remember_file(m, fd, (const unsigned char *)0, 0);
     int rc = elfldr_load_handle(fd, interp_path, &opts, &m->interp, &err);
     sys_close(fd);
     if (rc) {
@@ -301,11 +375,14 @@ int run_program(struct mini *m)
             return rc;
         char *head = heads[depth];
         __builtin_memset(head, 0, SCRIPT_HEAD + 1);
-        long got = sys_pread(fd, head, SCRIPT_HEAD, 0);
+        /* Enough for #! and for the ELF headers the core reads next, in one read. */
+        long got = sys_pread(fd, m->file.head, sizeof(m->file.head), 0);
         if (sys_failed(got)) {
             sys_close(fd);
             return fail(m->path, errno_text(-got), (const char *)0, 126);
         }
+        remember_file(m, fd, m->file.head, (size_t)got);
+        __builtin_memcpy(head, m->file.head, (size_t)got < SCRIPT_HEAD ? (size_t)got : SCRIPT_HEAD);
         if (got < 2 || head[0] != '#' || head[1] != '!')
             break;
         sys_close(fd);

@@ -25,6 +25,7 @@ static inline long sys_pread(long fd, void *buf, size_t n, uint64_t off)
 {
     return arch_syscall6(SYS_pread64, fd, (long)buf, (long)n, (long)off, 0, 0);
 }
+static inline long sys_fstat(long fd, void *st) { return arch_syscall3(SYS_fstat, fd, (long)st, 0); }
 static inline long sys_access(const char *path, int mode) { return arch_syscall6(SYS_faccessat, AT_FDCWD, (long)path, mode, 0, 0, 0); }
 static inline long sys_mmap(uintptr_t addr, size_t len, int prot, int flags, long fd, uint64_t off)
 {
