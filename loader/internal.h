@@ -197,11 +197,15 @@ struct pool_chunk;
 struct pool {
     struct elfldr_ops under;
     int lock;
+    size_t in_use; /* bytes asked for and not freed */
+    size_t held;   /* bytes taken from the table beneath: chunks and large blocks */
     struct pool_chunk *chunks;
     void *free[POOL_CLASSES];
 };
 /* `ops` becomes a table whose alloc and free are the pool's and whose other calls go to `under`. */
 void pool_init(struct pool *p, const struct elfldr_ops *under, struct elfldr_ops *ops);
+/* Bytes asked for and not freed, and bytes taken from the table beneath. */
+void pool_usage(struct pool *p, size_t *in_use, size_t *held);
 /* Gives back every chunk left. */
 void pool_destroy(struct pool *p);
 

@@ -957,6 +957,18 @@ int elfldr_dlclose(void *handle)
     return 0;
 }
 
+void elfldr_ns_memory(struct elfldr_ns *ns, size_t *in_use, size_t *held)
+{
+    if (ns) {
+        pool_usage(&ns->pool, in_use, held);
+        return;
+    }
+    if (in_use)
+        *in_use = 0;
+    if (held)
+        *held = 0;
+}
+
 const char *elfldr_dlerror(struct elfldr_ns *ns)
 {
     if (!ns)

@@ -64,6 +64,7 @@ static void release_chunk(struct pool *p, struct pool_chunk *chunk)
     if (chunk->next)
         chunk->next->prev = chunk->prev;
     p->under.free(p->under.ctx, chunk, CHUNK_SIZE);
+    p->held -= CHUNK_SIZE;
 }
 
 static void *carve(struct pool *p, size_t block)
@@ -80,6 +81,7 @@ static void *carve(struct pool *p, size_t block)
     struct pool_chunk *chunk = p->under.alloc(p->under.ctx, CHUNK_SIZE);
     if (!chunk)
         return NULL;
+    p->held += CHUNK_SIZE;
     chunk->prev = NULL;
     chunk->next = p->chunks;
     if (p->chunks)
@@ -96,8 +98,16 @@ static void *pool_alloc(void *ctx, size_t size)
 {
     struct pool *p = ctx;
     int c = class_of(size);
-    if (c < 0)
-        return p->under.alloc(p->under.ctx, size);
+    if (c < 0) {
+        void *big = p->under.alloc(p->under.ctx, size);
+        if (big) {
+            lock(p);
+            p->in_use += size;
+            p->held += size;
+            unlock(p);
+        }
+        return big;
+    }
     lock(p);
     void *block = p->free[c];
     if (block) {
@@ -106,6 +116,8 @@ static void *pool_alloc(void *ctx, size_t size)
     } else {
         block = carve(p, HEADER + class_size((unsigned)c));
     }
+    if (block)
+        p->in_use += size;
     unlock(p);
     return block;
 }
@@ -118,9 +130,14 @@ static void pool_free(void *ctx, void *ptr, size_t size)
     int c = class_of(size);
     if (c < 0) {
         p->under.free(p->under.ctx, ptr, size);
+        lock(p);
+        p->in_use -= size;
+        p->held -= size;
+        unlock(p);
         return;
     }
     lock(p);
+    p->in_use -= size;
     struct pool_chunk *chunk = *chunk_of(ptr);
     *(void **)ptr = p->free[c];
     p->free[c] = ptr;
@@ -206,6 +223,16 @@ void pool_init(struct pool *p, const struct elfldr_ops *under, struct elfldr_ops
     ops->file_size = under->file_size ? p_file_size : NULL;
     ops->file_id = under->file_id ? p_file_id : NULL;
     ops->reserve_file = under->reserve_file ? p_reserve_file : NULL;
+}
+
+void pool_usage(struct pool *p, size_t *in_use, size_t *held)
+{
+    lock(p);
+    if (in_use)
+        *in_use = p->in_use;
+    if (held)
+        *held = p->held;
+    unlock(p);
 }
 
 void pool_destroy(struct pool *p)

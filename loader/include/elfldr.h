@@ -483,6 +483,9 @@ int elfldr_dl_iterate_phdr(struct elfldr_ns *ns, int (*cb)(const struct elfldr_p
 /* Drops a reference; the last one runs the destructors and unmaps the library, then drops its
  * dependencies. 0, or -1 with the reason in elfldr_dlerror. */
 int elfldr_dlclose(void *handle);
+/* The namespace's metadata: bytes its libraries and it asked for and hold (*in_use), and bytes it has
+ * taken from its platform table for them (*held: pool chunks and large blocks). Either may be NULL. */
+void elfldr_ns_memory(struct elfldr_ns *ns, size_t *in_use, size_t *held);
 /* The last error of the namespace as a message, or NULL; reading it clears it. Unlike glibc's, the
  * error is the namespace's, not the thread's: where threads share a namespace, one may read (or see
  * overwritten) another's, so such callers take the message under a lock of their own. */

@@ -546,6 +546,8 @@ Test(ns, metadata_comes_from_the_namespace_pool_and_goes_back)
 {
     struct elfldr_ns *ns = new_ns(fixture_dir, false, false);
     long allocated_empty = counting.allocated;
+    size_t in_use_empty, held_empty;
+    elfldr_ns_memory(ns, &in_use_empty, &held_empty);
     for (int round = 0; round < 50; round++) {
         long allocs_before = counting.allocs;
         void *caller = elfldr_dlopen(ns, "libcaller.so", ELFLDR_RTLD_NOW);
@@ -553,9 +555,17 @@ Test(ns, metadata_comes_from_the_namespace_pool_and_goes_back)
         cr_assert_eq(loaded_count(ns), 2);
         long asked = counting.allocs - allocs_before;
         cr_assert_leq(asked, 2, "round %d: a dlopen of two libraries asked the table for %ld allocations", round, asked);
+        size_t in_use, held;
+        elfldr_ns_memory(ns, &in_use, &held);
+        cr_assert_gt(in_use, in_use_empty + 1000, "round %d: two libraries' metadata is %zu bytes", round,
+                     in_use - in_use_empty);
+        cr_assert_geq(held, in_use, "round %d: %zu bytes in use but %zu held", round, in_use, held);
         cr_assert_eq(elfldr_dlclose(caller), 0);
         cr_assert_eq(counting.allocated, allocated_empty, "round %d: %ld allocations kept after dlclose", round,
                      counting.allocated - allocated_empty);
+        elfldr_ns_memory(ns, &in_use, &held);
+        cr_assert_eq(in_use, in_use_empty, "round %d: %zu bytes still in use after dlclose", round, in_use - in_use_empty);
+        cr_assert_eq(held, held_empty, "round %d: %zu bytes still held after dlclose", round, held - held_empty);
     }
     free_ns_clean(ns);
 }
