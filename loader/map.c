@@ -121,6 +121,11 @@ static int map_file_part(struct elfldr_obj *obj, const struct source *src, const
     if (first_prot != prot && (rc = obj->ops.protect(obj->ops.ctx, start, end - start, prot)))
         return set_error(err, ELFLDR_E_PROTECT, "segment %u: cannot protect %x size %x (errno %d)", U(index),
                          U(start), U(end - start), (int64_t)-rc);
+    /* The file pages relocation will write (GOT, .data.rel.ro), made private in one call rather than a
+     * fault each; not the bss, which may be large and is zero until used. */
+    if (use_file_map && (prot & ELFLDR_PROT_WRITE) && obj->ops.populate &&
+        !(obj->flags & (ELFLDR_LOAD_MAP_ONLY | ELFLDR_LOAD_NO_RUN)))
+        (void)obj->ops.populate(obj->ops.ctx, start, end - start);
     return 0;
 }
 

@@ -109,6 +109,12 @@ static int linux_reserve_file(void *ctx, uintptr_t hint, size_t size, bool fixed
     return 0;
 }
 
+static int linux_populate(void *ctx, uintptr_t addr, size_t size)
+{
+    (void)ctx;
+    return (int)arch_syscall3(SYS_madvise, (long)addr, (long)size, 23 /* MADV_POPULATE_WRITE, Linux 5.14 */);
+}
+
 static int linux_release(void *ctx, uintptr_t addr, size_t size)
 {
     (void)ctx;
@@ -227,4 +233,5 @@ void elfldr_linux_ops(struct elfldr_ops *ops)
     ops->file_size = linux_file_size;
     ops->file_id = linux_file_id;
     ops->reserve_file = linux_reserve_file;
+    ops->populate = linux_populate;
 }

@@ -19,6 +19,7 @@
 #define SYS_exit_group 94
 #define SYS_munmap 215
 #define SYS_mmap 222
+#define SYS_madvise 233
 #define SYS_mprotect 226
 
 #define SYS_faccessat 48

@@ -12,6 +12,7 @@
 #define SYS_fstat 5
 #define SYS_lseek 8
 #define SYS_mmap 9
+#define SYS_madvise 28
 #define SYS_mprotect 10
 #define SYS_munmap 11
 #define SYS_pread64 17

@@ -139,6 +139,10 @@ struct elfldr_ops {
      * `release`. Asked for only for file mappings aligned to at most a page. */
     int (*reserve_file)(void *ctx, uintptr_t hint, size_t size, bool fixed, int prot, intptr_t handle,
                         uint64_t offset, uintptr_t *out);
+    /* Optional: make the pages of [addr, addr + size), mapped from the file and writable, private and
+     * present now, as relocation is about to write them (Linux: MADV_POPULATE_WRITE): one call where
+     * each page would otherwise fault on its own. A failure is not an error. */
+    int (*populate)(void *ctx, uintptr_t addr, size_t size);
 };
 
 /* The default table: Linux, raw system calls (mmap, mprotect, munmap, openat, pread64, lseek, close).

@@ -32,6 +32,12 @@ static int c_reserve_file(void *ctx, uintptr_t hint, size_t size, bool fixed, in
     return rc;
 }
 
+static int c_populate(void *ctx, uintptr_t addr, size_t size)
+{
+    struct counting_ops *c = ctx;
+    return c->inner->populate(c->inner->ctx, addr, size);
+}
+
 static int c_release(void *ctx, uintptr_t addr, size_t size)
 {
     struct counting_ops *c = ctx;
@@ -141,6 +147,9 @@ void counting_ops_init(struct counting_ops *c, const struct elfldr_ops *inner)
     c->ops.file_size = inner->file_size ? c_file_size : NULL;
     c->ops.file_id = inner->file_id ? c_file_id : NULL;
     c->ops.reserve_file = inner->reserve_file ? c_reserve_file : NULL;
+    c->ops.populate = inner->populate; /* not counted: it makes nothing the loader must give back */
+    if (c->ops.populate)
+        c->ops.populate = c_populate;
 }
 
 int counting_ops_clean(const struct counting_ops *c)
