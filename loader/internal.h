@@ -167,6 +167,9 @@ struct sym_query {
     uint32_t version_hash;
 };
 void sym_query_init(struct sym_query *q, const char *name, const char *version);
+/* The same for a name in a string table, unversioned: false when it has no terminator in `max` bytes
+ * (the check and the hash in one pass over the name). */
+bool sym_query_init_bounded(struct sym_query *q, const char *name, size_t max);
 /* Whether the object's GNU bloom filter says it cannot define the name: the usual answer for most of
  * a scope, checked inline before the call to find_symbol. */
 static inline bool bloom_rejects(const struct elfldr_obj *obj, const struct sym_query *q)

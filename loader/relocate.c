@@ -225,15 +225,31 @@ static int referenced_symbol(struct reloc_state *st, uint32_t index, const struc
     return 0;
 }
 
+/* referenced_symbol with the lookup's query made in the same pass over the name. */
+static int referenced_query(struct reloc_state *st, uint32_t index, const struct elfldr_sym **ref, struct sym_query *q)
+{
+    const struct elfldr_obj *obj = st->obj;
+    if (index >= obj->dyn.nsyms)
+        return set_error(st->err, ELFLDR_E_SYM_INDEX, "%s: symbol index %u out of range (%u symbols)", st->table,
+                         U(index), U(obj->dyn.nsyms));
+    *ref = &obj->dyn.symtab[index];
+    uint32_t at = (*ref)->st_name;
+    if (at >= obj->dyn.strsz || !sym_query_init_bounded(q, obj->dyn.strtab + at, obj->dyn.strsz - at))
+        return set_error(st->err, ELFLDR_E_STRTAB, "symbol %u: name at %x is outside DT_STRSZ %x or unterminated",
+                         U(index), U(at), obj->dyn.strsz);
+    return 0;
+}
+
 static int resolve_uncached(struct reloc_state *st, uint32_t index, bool for_copy, uintptr_t *value,
                             uint64_t *size, const struct elfldr_obj **def_obj_out)
 {
     struct elfldr_obj *obj = st->obj;
-    const struct elfldr_sym *ref;
-    const char *name;
-    int rc = referenced_symbol(st, index, &ref, &name);
+    const struct elfldr_sym *ref = NULL;
+    struct sym_query q = {0};
+    int rc = referenced_query(st, index, &ref, &q);
     if (rc)
         return rc;
+    const char *name = q.name;
     const struct elfldr_obj *def_obj = obj;
     const struct elfldr_sym *def = ref;
     unsigned vis = ELF_ST_VISIBILITY(ref->st_other);
@@ -245,8 +261,6 @@ static int resolve_uncached(struct reloc_state *st, uint32_t index, bool for_cop
         version = reference_version(obj, index, &version_hash, &rc, st->err);
         if (rc)
             return rc;
-        struct sym_query q;
-        sym_query_init(&q, name, NULL);
         q.version = version;
         q.version_hash = version_hash; /* not hashed again for every reference */
         /* Only elfldr's knows the modules elfldr loaded: glibc's (in ld.so, which a namespace may share

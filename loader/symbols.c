@@ -25,6 +25,22 @@ uint32_t elf_sysv_hash(const char *name)
     return h;
 }
 
+bool sym_query_init_bounded(struct sym_query *q, const char *name, size_t max)
+{
+    uint32_t h = 5381;
+    size_t n = 0;
+    for (; n < max && name[n]; n++)
+        h = h * 33 + (unsigned char)name[n];
+    if (n == max)
+        return false;
+    q->name = name;
+    q->name_len = n;
+    q->gnu_hash = h;
+    q->version = NULL;
+    q->version_hash = 0;
+    return true;
+}
+
 void sym_query_init(struct sym_query *q, const char *name, const char *version)
 {
     /* The GNU hash, and the length on the way (name_equals compares with it). */
