@@ -27,10 +27,17 @@ uint32_t elf_sysv_hash(const char *name)
 
 bool sym_query_init_bounded(struct sym_query *q, const char *name, size_t max)
 {
+    /* Four characters a step while four are there and none ends the name: h * 33^4 + ..., so that
+     * the chain of dependent multiply-adds is a quarter as long. */
+    const unsigned char *s = (const unsigned char *)name;
     uint32_t h = 5381;
     size_t n = 0;
-    for (; n < max && name[n]; n++)
-        h = h * 33 + (unsigned char)name[n];
+    while (max - n >= 4 && s[n] && s[n + 1] && s[n + 2] && s[n + 3]) {
+        h = h * (33u * 33 * 33 * 33) + s[n] * (33u * 33 * 33) + s[n + 1] * (33u * 33) + s[n + 2] * 33u + s[n + 3];
+        n += 4;
+    }
+    for (; n < max && s[n]; n++)
+        h = h * 33 + s[n];
     if (n == max)
         return false;
     q->name = name;
@@ -43,13 +50,19 @@ bool sym_query_init_bounded(struct sym_query *q, const char *name, size_t max)
 
 void sym_query_init(struct sym_query *q, const char *name, const char *version)
 {
-    /* The GNU hash, and the length on the way (name_equals compares with it). */
+    /* The GNU hash, four characters a step as in sym_query_init_bounded, and the length on the way
+     * (name_equals compares with it). */
+    const unsigned char *s = (const unsigned char *)name;
     uint32_t h = 5381;
-    const unsigned char *p = (const unsigned char *)name;
-    for (; *p; p++)
-        h = h * 33 + *p;
+    size_t n = 0;
+    while (s[n] && s[n + 1] && s[n + 2] && s[n + 3]) {
+        h = h * (33u * 33 * 33 * 33) + s[n] * (33u * 33 * 33) + s[n + 1] * (33u * 33) + s[n + 2] * 33u + s[n + 3];
+        n += 4;
+    }
+    for (; s[n]; n++)
+        h = h * 33 + s[n];
     q->name = name;
-    q->name_len = (size_t)(p - (const unsigned char *)name);
+    q->name_len = n;
     q->gnu_hash = h;
     q->version = version;
     q->version_hash = version ? elf_sysv_hash(version) : 0;
