@@ -265,9 +265,10 @@ static int resolve_uncached(struct reloc_state *st, uint32_t index, bool for_cop
         q.version_hash = version_hash; /* not hashed again for every reference */
         /* Only elfldr's knows the modules elfldr loaded: glibc's (in ld.so, which a namespace may share
          * with the host) must not serve them. */
-        bool own_tls = str_cmp(name, "__tls_get_addr") == 0;
+        bool own_tls = q.name_len == sizeof("__tls_get_addr") - 1 && str_cmp(name, "__tls_get_addr") == 0;
         /* In a namespace, thread_local destructors are counted against their library (ns.c). */
-        bool own_atexit = obj->thread_atexit && str_cmp(name, "__cxa_thread_atexit_impl") == 0;
+        bool own_atexit = obj->thread_atexit && q.name_len == sizeof("__cxa_thread_atexit_impl") - 1 &&
+                          str_cmp(name, "__cxa_thread_atexit_impl") == 0;
         def_obj = own_tls || own_atexit ? NULL : search_scope(obj, &q, for_copy, &def);
         if (!def_obj) {
             *size = ref->st_size;
