@@ -693,11 +693,20 @@ static int load_tree(struct session *s)
             const char *needed = elfldr_needed(h->obj, k);
             if (!needed)
                 break;
-            if (is_host_soname(s->ns, needed))
-                continue;
             struct handle *dep = find_loaded(s->ns, needed);
-            bool created = false;
             int rc;
+            if (is_host_soname(s->ns, needed)) {
+                /* A host library the process has: a dependency like any other for dlsym's search (as
+                 * glibc's dlsym on a handle finds libc's malloc), never unloaded (it is nodelete). One
+                 * it does not have is left to the resolve hook. */
+                if (dep && dep->host) {
+                    if ((rc = add_dep(s, h, dep)))
+                        return rc;
+                    dep->refcount++;
+                }
+                continue;
+            }
+            bool created = false;
             if (dep) {
                 dep->refcount++;
             } else {

@@ -362,3 +362,21 @@ Test(real, zlib_compresses_and_uncompresses_as_the_system_copy_does)
     cr_assert_eq(elfldr_dlclose(h), 0);
     elfldr_ns_free(ns);
 }
+
+/* As glibc's dlsym on a handle: the search goes through the library's dependencies, the host's libc
+ * among them (shared, not loaded again). */
+Test(real, dlsym_on_a_handle_finds_what_its_host_dependencies_define)
+{
+    struct elfldr_ns *ns = host_ns();
+    void *h = ours(ns, "libsqlite3.so.0");
+    void *mine = elfldr_dlsym(h, "malloc");
+    cr_assert_not_null(mine, "elfldr_dlsym(libsqlite3, malloc): %s", elfldr_dlerror(ns));
+    /* libc's own (a sanitizer's interceptor is the process's first malloc, not libc's). */
+    void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+    cr_assert_not_null(libc);
+    cr_assert_eq(mine, dlsym(libc, "malloc"), "malloc is not the host libc's");
+    dlclose(libc);
+    cr_assert_null(elfldr_dlsym(h, "elfldr_no_such_symbol_anywhere"));
+    cr_assert_eq(elfldr_dlclose(h), 0);
+    elfldr_ns_free(ns);
+}
