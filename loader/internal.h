@@ -178,7 +178,8 @@ static inline bool bloom_rejects(const struct elfldr_obj *obj, const struct sym_
     if (!d->gnu_hash || !d->symtab)
         return false;
     uint64_t word = d->gnu.bloom[(q->gnu_hash / 64) & (d->gnu.bloom_size - 1)];
-    uint64_t mask = ((uint64_t)1 << (q->gnu_hash % 64)) | ((uint64_t)1 << ((q->gnu_hash >> d->gnu.bloom_shift) % 64));
+    /* The hash widened before the shift: a file's bloom_shift may be 32 to 63, too large for 32 bits. */
+    uint64_t mask = ((uint64_t)1 << (q->gnu_hash % 64)) | ((uint64_t)1 << (((uint64_t)q->gnu_hash >> d->gnu.bloom_shift) % 64));
     return (word & mask) != mask;
 }
 /* 0 and *out set; ELFLDR_E_NOT_FOUND; or an error (set in err) for a malformed table. */

@@ -401,9 +401,7 @@ static bool symbol_matches(const struct elfldr_obj *obj, uint32_t index, const s
 static int find_gnu(const struct elfldr_obj *obj, const struct sym_query *q, uint32_t *out)
 {
     const struct dyninfo *d = &obj->dyn;
-    uint64_t word = d->gnu.bloom[(q->gnu_hash / 64) & (d->gnu.bloom_size - 1)];
-    uint64_t mask = ((uint64_t)1 << (q->gnu_hash % 64)) | ((uint64_t)1 << ((q->gnu_hash >> d->gnu.bloom_shift) % 64));
-    if ((word & mask) != mask)
+    if (bloom_rejects(obj, q))
         return ELFLDR_E_NOT_FOUND;
     uint32_t i = d->gnu.buckets[q->gnu_hash % d->gnu.nbuckets];
     if (i < d->gnu.symoffset)
