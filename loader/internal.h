@@ -170,21 +170,22 @@ void sym_query_init(struct sym_query *q, const char *name, const char *version);
 /* The same for a name in a string table, unversioned: false when it has no terminator in `max` bytes
  * (the check and the hash in one pass over the name). */
 bool sym_query_init_bounded(struct sym_query *q, const char *name, size_t max);
-/* Whether the object's GNU bloom filter says it cannot define the name: the usual answer for most of
- * a scope, checked inline before the call to find_symbol. */
-static inline bool bloom_rejects(const struct elfldr_obj *obj, const struct sym_query *q)
+/* 0 and *out set; ELFLDR_E_NOT_FOUND; or an error (set in err) for a malformed table. The GNU bloom
+ * filter is checked here, inline, where most of a scope's objects answer: no call for them. */
+int find_symbol_in_chains(const struct elfldr_obj *obj, const struct sym_query *q, const struct elfldr_sym **out,
+                          struct elfldr_error *err);
+static inline int find_symbol(const struct elfldr_obj *obj, const struct sym_query *q, const struct elfldr_sym **out,
+                              struct elfldr_error *err)
 {
     const struct dyninfo *d = &obj->dyn;
-    if (!d->gnu_hash || !d->symtab)
-        return false;
-    uint64_t word = d->gnu.bloom[(q->gnu_hash / 64) & (d->gnu.bloom_size - 1)];
-    /* The hash widened before the shift: a file's bloom_shift may be 32 to 63, too large for 32 bits. */
-    uint64_t mask = ((uint64_t)1 << (q->gnu_hash % 64)) | ((uint64_t)1 << (((uint64_t)q->gnu_hash >> d->gnu.bloom_shift) % 64));
-    return (word & mask) != mask;
+    if (d->gnu_hash && d->symtab) {
+        uint64_t word = d->gnu.bloom[(q->gnu_hash / 64) & (d->gnu.bloom_size - 1)];
+        uint64_t mask = ((uint64_t)1 << (q->gnu_hash % 64)) | ((uint64_t)1 << ((q->gnu_hash >> d->gnu.bloom_shift) % 64));
+        if ((word & mask) != mask)
+            return ELFLDR_E_NOT_FOUND;
+    }
+    return find_symbol_in_chains(obj, q, out, err);
 }
-/* 0 and *out set; ELFLDR_E_NOT_FOUND; or an error (set in err) for a malformed table. */
-int find_symbol(const struct elfldr_obj *obj, const struct sym_query *q, const struct elfldr_sym **out,
-                struct elfldr_error *err);
 uintptr_t symbol_address(const struct elfldr_obj *obj, const struct elfldr_sym *sym);
 /* elfldr_lookup with the query made: one query for a search of many objects. */
 int lookup_query(const struct elfldr_obj *obj, const struct sym_query *q, uintptr_t *addr,

@@ -155,7 +155,7 @@ static const struct elfldr_obj *search_scope(const struct elfldr_obj *obj, const
             continue;
         if (o == obj)
             self_searched = true;
-        if (!bloom_rejects(o, q) && find_symbol(o, q, def, NULL) == 0)
+        if (find_symbol(o, q, def, NULL) == 0)
             return o;
     }
     if (!self_searched && find_symbol(obj, q, def, NULL) == 0)
@@ -209,23 +209,8 @@ static int consult_bind(struct reloc_state *st, const char *name, const char *ve
 }
 
 /* S and Z for symbol `index`; `for_copy` searches everywhere but the object itself. */
-/* The symbol a relocation names: its index and name checked. */
-static int referenced_symbol(struct reloc_state *st, uint32_t index, const struct elfldr_sym **ref,
-                             const char **name)
-{
-    const struct elfldr_obj *obj = st->obj;
-    if (index >= obj->dyn.nsyms)
-        return set_error(st->err, ELFLDR_E_SYM_INDEX, "%s: symbol index %u out of range (%u symbols)", st->table,
-                         U(index), U(obj->dyn.nsyms));
-    *ref = &obj->dyn.symtab[index];
-    *name = string_at(obj, (*ref)->st_name);
-    if (!*name)
-        return set_error(st->err, ELFLDR_E_STRTAB, "symbol %u: name at %x is outside DT_STRSZ %x or unterminated",
-                         U(index), U((*ref)->st_name), obj->dyn.strsz);
-    return 0;
-}
-
-/* referenced_symbol with the lookup's query made in the same pass over the name. */
+/* The symbol a relocation names, its index and name checked, and the query to look it up made in the
+ * same pass over the name. */
 static int referenced_query(struct reloc_state *st, uint32_t index, const struct elfldr_sym **ref, struct sym_query *q)
 {
     const struct elfldr_obj *obj = st->obj;
@@ -489,8 +474,8 @@ static int check_entry(struct reloc_state *st, const struct reloc_entry *e, stru
     int rc = 0;
     const struct elfldr_sym *ref = NULL;
     if (e->sym && r->rclass != ELFLDR_RC_RELATIVE) {
-        const char *name;
-        if ((rc = referenced_symbol(st, e->sym, &ref, &name)))
+        struct sym_query q;
+        if ((rc = referenced_query(st, e->sym, &ref, &q)))
             return rc;
         uint32_t version_hash;
         (void)reference_version(obj, e->sym, &version_hash, &rc, st->err);

@@ -25,24 +25,32 @@ uint32_t elf_sysv_hash(const char *name)
     return h;
 }
 
-bool sym_query_init_bounded(struct sym_query *q, const char *name, size_t max)
+/* The GNU hash of `s` and its length, four characters a step while four are there and none ends the
+ * name (h * 33^4 + ...: the chain of dependent multiply-adds a quarter as long). Bounded: at most `max`
+ * bytes are read, and max is returned when none of them ends the name. Inlined with `bounded`
+ * constant, so that a caller's (terminated) name pays no bound checks. */
+static inline __attribute__((always_inline)) size_t gnu_hash_of(const unsigned char *s, bool bounded, size_t max,
+                                                                uint32_t *hash)
 {
-    /* Four characters a step while four are there and none ends the name: h * 33^4 + ..., so that
-     * the chain of dependent multiply-adds is a quarter as long. */
-    const unsigned char *s = (const unsigned char *)name;
     uint32_t h = 5381;
     size_t n = 0;
-    while (max - n >= 4 && s[n] && s[n + 1] && s[n + 2] && s[n + 3]) {
+    while ((!bounded || max - n >= 4) && s[n] && s[n + 1] && s[n + 2] && s[n + 3]) {
         h = h * (33u * 33 * 33 * 33) + s[n] * (33u * 33 * 33) + s[n + 1] * (33u * 33) + s[n + 2] * 33u + s[n + 3];
         n += 4;
     }
-    for (; n < max && s[n]; n++)
+    for (; (!bounded || n < max) && s[n]; n++)
         h = h * 33 + s[n];
+    *hash = h;
+    return n;
+}
+
+bool sym_query_init_bounded(struct sym_query *q, const char *name, size_t max)
+{
+    size_t n = gnu_hash_of((const unsigned char *)name, true, max, &q->gnu_hash);
     if (n == max)
         return false;
     q->name = name;
-    q->name_len = n;
-    q->gnu_hash = h;
+    q->name_len = n; /* name_equals compares with it */
     q->version = NULL;
     q->version_hash = 0;
     return true;
@@ -50,20 +58,8 @@ bool sym_query_init_bounded(struct sym_query *q, const char *name, size_t max)
 
 void sym_query_init(struct sym_query *q, const char *name, const char *version)
 {
-    /* The GNU hash, four characters a step as in sym_query_init_bounded, and the length on the way
-     * (name_equals compares with it). */
-    const unsigned char *s = (const unsigned char *)name;
-    uint32_t h = 5381;
-    size_t n = 0;
-    while (s[n] && s[n + 1] && s[n + 2] && s[n + 3]) {
-        h = h * (33u * 33 * 33 * 33) + s[n] * (33u * 33 * 33) + s[n + 1] * (33u * 33) + s[n + 2] * 33u + s[n + 3];
-        n += 4;
-    }
-    for (; s[n]; n++)
-        h = h * 33 + s[n];
     q->name = name;
-    q->name_len = n;
-    q->gnu_hash = h;
+    q->name_len = gnu_hash_of((const unsigned char *)name, false, 0, &q->gnu_hash);
     q->version = version;
     q->version_hash = version ? elf_sysv_hash(version) : 0;
 }
@@ -80,7 +76,8 @@ static int prepare_gnu_hash(struct elfldr_obj *obj, struct elfldr_error *err)
     struct dyninfo *d = &obj->dyn;
     const uint32_t *h = d->gnu_hash;
     uint32_t nbuckets = h[0], symoffset = h[1], bloom_size = h[2], bloom_shift = h[3];
-    if (nbuckets == 0 || !is_pow2(bloom_size) || bloom_shift >= 64)
+    /* The shift applies to a 32-bit hash: 32 or more is no filter (and shifting by it undefined). */
+    if (nbuckets == 0 || !is_pow2(bloom_size) || bloom_shift >= 32)
         return set_error(err, ELFLDR_E_HASH, "DT_GNU_HASH: %u buckets, bloom size %u, shift %u is not a valid header",
                          U(nbuckets), U(bloom_size), U(bloom_shift));
     uint64_t head = 16 + U(bloom_size) * 8 + U(nbuckets) * 4;
@@ -401,9 +398,7 @@ static bool symbol_matches(const struct elfldr_obj *obj, uint32_t index, const s
 static int find_gnu(const struct elfldr_obj *obj, const struct sym_query *q, uint32_t *out)
 {
     const struct dyninfo *d = &obj->dyn;
-    if (bloom_rejects(obj, q))
-        return ELFLDR_E_NOT_FOUND;
-    uint32_t i = d->gnu.buckets[q->gnu_hash % d->gnu.nbuckets];
+    uint32_t i = d->gnu.buckets[q->gnu_hash % d->gnu.nbuckets]; /* the bloom filter passed (find_symbol) */
     if (i < d->gnu.symoffset)
         return ELFLDR_E_NOT_FOUND;
     /* prepare_gnu_hash proved the chains lie in the image up to nsyms; stop there whatever they say. */
@@ -438,8 +433,8 @@ static int find_sysv(const struct elfldr_obj *obj, const struct sym_query *q, ui
     return ELFLDR_E_NOT_FOUND;
 }
 
-int find_symbol(const struct elfldr_obj *obj, const struct sym_query *q, const struct elfldr_sym **out,
-                struct elfldr_error *err)
+int find_symbol_in_chains(const struct elfldr_obj *obj, const struct sym_query *q, const struct elfldr_sym **out,
+                          struct elfldr_error *err)
 {
     (void)err;
     uint32_t index;
@@ -469,8 +464,6 @@ int lookup_query(const struct elfldr_obj *obj, const struct sym_query *q, uintpt
 {
     if (q->version && (obj->flags & ELFLDR_LOAD_MAP_ONLY) && !obj->versions)
         return ELFLDR_E_NOT_FOUND; /* no version table was built */
-    if (bloom_rejects(obj, q))
-        return ELFLDR_E_NOT_FOUND; /* most misses end here */
     const struct elfldr_sym *found;
     int rc = find_symbol(obj, q, &found, NULL);
     if (rc)

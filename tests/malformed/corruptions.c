@@ -585,6 +585,12 @@ static void gnu_bloom_not_pow2(struct image *img)
     image_gnu_hash(img)[2] = 3;
 }
 
+/* The shift is for a 32-bit hash: a fuzzer's 40 once made the loader shift by more than the width. */
+static void gnu_bloom_shift_over_31(struct image *img)
+{
+    image_gnu_hash(img)[3] = 40;
+}
+
 static void gnu_bloom_zero(struct image *img)
 {
     image_gnu_hash(img)[2] = 0;
@@ -874,6 +880,7 @@ const struct corruption corruptions[] = {
     ENTRY_ON(VICTIM_GNU, gnu_last_chain_unterminated, HASH),
     ENTRY_ON(VICTIM_GNU, gnu_bloom_not_pow2, HASH),
     ENTRY_ON(VICTIM_GNU, gnu_bloom_zero, HASH),
+    ENTRY_ON(VICTIM_GNU, gnu_bloom_shift_over_31, HASH),
     ENTRY_ON(VICTIM_GNU, gnu_zero_buckets, HASH),
     ENTRY_ON(VICTIM_GNU, gnu_nbuckets_past_image, HASH),
     ENTRY(gnu_symoffset_beyond_symbols, HASH),
