@@ -55,6 +55,8 @@ const char *bench_base_name(const char *path);
 
 /* Parse an unsigned number or die naming the option. */
 unsigned long bench_number(const char *option, const char *text);
+/* --only's argument, "ours" (elfldr: false) or "peer" (glibc: true); dies on anything else. */
+bool bench_only_peer(const char *text);
 
 #define BENCH_FN(type, p) ((type)(uintptr_t)(p))
 

@@ -193,3 +193,10 @@ unsigned long bench_number(const char *option, const char *text)
         bench_die("%s wants a number, not '%s'", option, text ? text : "");
     return v;
 }
+
+bool bench_only_peer(const char *text)
+{
+    if (strcmp(text, "ours") != 0 && strcmp(text, "peer") != 0)
+        bench_die("--only ours or --only peer, not %s", text);
+    return strcmp(text, "peer") == 0;
+}

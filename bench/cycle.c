@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+
 enum side { OURS, PEER };
 
 static struct elfldr_ns *ns;
@@ -165,12 +166,9 @@ int main(int argc, char **argv)
             warmup = bench_number("--warmup", argv[++i]);
         else if (strcmp(argv[i], "--iters") == 0 && i + 1 < argc)
             iters = bench_number("--iters", argv[++i]);
-        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
-            i++;
-            only = strcmp(argv[i], "ours") == 0 ? OURS : strcmp(argv[i], "peer") == 0 ? PEER : -2;
-            if (only == -2)
-                bench_die("--only ours or --only peer");
-        } else
+        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+            only = bench_only_peer(argv[++i]) ? PEER : OURS;
+        else
             bench_die("usage: cycle [--rounds N] [--batch K] [--warmup W] [--only ours|peer --iters N] LIB SYMBOL");
     }
     if (argc - i != 2 || rounds == 0 || batch == 0)

@@ -23,8 +23,9 @@
 
 #include "lazy_funcs.h"
 
-enum side { OURS, PEER };
 typedef int (*caller_fn)(int);
+
+enum side { OURS, PEER };
 
 static struct elfldr_ns *ns;
 static const char *user_lib;
@@ -133,12 +134,9 @@ int main(int argc, char **argv)
             iters = bench_number("--iters", argv[++i]);
         else if (strcmp(argv[i], "--phase") == 0 && i + 1 < argc)
             phase_later = strcmp(argv[++i], "later") == 0;
-        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
-            i++;
-            only = strcmp(argv[i], "ours") == 0 ? OURS : strcmp(argv[i], "peer") == 0 ? PEER : -2;
-            if (only == -2)
-                bench_die("--only ours or --only peer");
-        } else
+        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+            only = bench_only_peer(argv[++i]) ? PEER : OURS;
+        else
             bench_die("usage: lazy [--rounds N] [--later K] [--only ours|peer --phase first|later --iters N] USER_LIB");
     }
     if (argc - i != 1 || rounds == 0 || later_passes == 0)

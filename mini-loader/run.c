@@ -85,20 +85,9 @@ static int mini_read(void *ctx, intptr_t handle, uint64_t offset, void *buf, siz
         __builtin_memcpy(buf, m->file.head + offset, size);
         return 0;
     }
-    unsigned char *p = buf;
-    while (size) {
-        long r = sys_pread(handle, p, size, offset);
-        if (r == -4 /* EINTR */)
-            continue;
-        if (sys_failed(r))
-            return (int)r;
-        if (r == 0)
-            return -5; /* EIO: the file ended early */
-        p += r;
-        size -= (size_t)r;
-        offset += (uint64_t)r;
-    }
-    return 0;
+    struct elfldr_ops linux_ops; /* it keeps no state: its read serves the rest */
+    elfldr_linux_ops(&linux_ops);
+    return linux_ops.read(linux_ops.ctx, handle, offset, buf, size);
 }
 
 static void *metadata_alloc_ctx(void *ctx, size_t size) { return metadata_alloc(&((struct mini *)ctx)->metadata_used, size); }

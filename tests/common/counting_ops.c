@@ -147,9 +147,7 @@ void counting_ops_init(struct counting_ops *c, const struct elfldr_ops *inner)
     c->ops.file_size = inner->file_size ? c_file_size : NULL;
     c->ops.file_id = inner->file_id ? c_file_id : NULL;
     c->ops.reserve_file = inner->reserve_file ? c_reserve_file : NULL;
-    c->ops.populate = inner->populate; /* not counted: it makes nothing the loader must give back */
-    if (c->ops.populate)
-        c->ops.populate = c_populate;
+    c->ops.populate = inner->populate ? c_populate : NULL; /* not counted: nothing to give back */
 }
 
 int counting_ops_clean(const struct counting_ops *c)
