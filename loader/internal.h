@@ -174,18 +174,28 @@ bool sym_query_init_bounded(struct sym_query *q, const char *name, size_t max);
  * filter is checked here, inline, where most of a scope's objects answer: no call for them. */
 int find_symbol_in_chains(const struct elfldr_obj *obj, const struct sym_query *q, const struct elfldr_sym **out,
                           struct elfldr_error *err);
+/* Whether the GNU bloom filter of `d` may hold a name hashed `h0` or `h1` (the same value twice for one
+ * name; a hash chain keeps a hash but for its lowest bit, and is asked with both). */
+static inline bool bloom_may_hold(const struct dyninfo *d, uint32_t h0, uint32_t h1)
+{
+    uint64_t word = d->gnu.bloom[(h0 / 64) & (d->gnu.bloom_size - 1)]; /* the same word for h0 / 2 == h1 / 2 */
+    uint64_t mask0 = ((uint64_t)1 << (h0 % 64)) | ((uint64_t)1 << ((h0 >> d->gnu.bloom_shift) % 64));
+    uint64_t mask1 = ((uint64_t)1 << (h1 % 64)) | ((uint64_t)1 << ((h1 >> d->gnu.bloom_shift) % 64));
+    return (word & mask0) == mask0 || (word & mask1) == mask1;
+}
 static inline int find_symbol(const struct elfldr_obj *obj, const struct sym_query *q, const struct elfldr_sym **out,
                               struct elfldr_error *err)
 {
     const struct dyninfo *d = &obj->dyn;
-    if (d->gnu_hash && d->symtab) {
-        uint64_t word = d->gnu.bloom[(q->gnu_hash / 64) & (d->gnu.bloom_size - 1)];
-        uint64_t mask = ((uint64_t)1 << (q->gnu_hash % 64)) | ((uint64_t)1 << ((q->gnu_hash >> d->gnu.bloom_shift) % 64));
-        if ((word & mask) != mask)
-            return ELFLDR_E_NOT_FOUND;
-    }
+    if (d->gnu_hash && d->symtab && !bloom_may_hold(d, q->gnu_hash, q->gnu_hash))
+        return ELFLDR_E_NOT_FOUND;
     return find_symbol_in_chains(obj, q, out, err);
 }
+/* Whether a lookup in `obj` of symbol `index`'s own name, by the query's version, finds that symbol:
+ * it is hashed (GNU hash: at or past symoffset; other tables are not asked) and a definition others may
+ * bind to (symbol_matches() but the name, which is its own). A link editor writes a name and version
+ * once, so no other symbol comes first. */
+bool finds_own_symbol(const struct elfldr_obj *obj, uint32_t index, const struct sym_query *q);
 uintptr_t symbol_address(const struct elfldr_obj *obj, const struct elfldr_sym *sym);
 /* elfldr_lookup with the query made: one query for a search of many objects. */
 int lookup_query(const struct elfldr_obj *obj, const struct sym_query *q, uintptr_t *addr,

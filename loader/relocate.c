@@ -56,6 +56,7 @@ struct reloc_state {
     struct writable_range writable[MAX_WRITABLE];
     size_t nwritable;
     bool more_writable; /* writable segments beyond the array: in_writable() decides */
+    uint32_t special_hash[2]; /* of the names resolve_uncached() binds specially (binds_to_itself()) */
 };
 
 struct reloc_entry {
@@ -87,6 +88,11 @@ static void reloc_state_init(struct reloc_state *st, struct elfldr_obj *obj, str
 {
     *st = (struct reloc_state){.obj = obj, .err = err, .table = table, .check_only = check_only};
     st->fast = !check_only && !obj->hooks.reloc_before && !obj->hooks.reloc_after;
+    struct sym_query q;
+    sym_query_init(&q, "__tls_get_addr", NULL);
+    st->special_hash[0] = q.gnu_hash;
+    sym_query_init(&q, "__cxa_thread_atexit_impl", NULL);
+    st->special_hash[1] = q.gnu_hash;
     for (size_t i = 0; i < obj->phnum; i++) {
         const struct elfldr_phdr *ph = &obj->phdrs[i];
         if (ph->p_type != PT_LOAD || !((ph->p_flags & PF_W) || obj->dyn.textrel))
@@ -163,6 +169,45 @@ static const struct elfldr_obj *search_scope(const struct elfldr_obj *obj, const
     return NULL;
 }
 
+/* The short way for the commonest reference of a library: a symbol it defines and exports itself
+ * (libcrypto binds 3,205 symbols, 3,062 of them its own). Such a symbol binds to itself unless an object
+ * searched before it defines the name, and that each one's GNU bloom filter rules out, mostly. The hash
+ * chain holds the name's hash but for its lowest bit, so the filters are asked for both values, and the
+ * name is neither read nor hashed. False, for the whole lookup to decide, wherever any of that does not
+ * hold: another object may define the name, it may be one bound specially, a bind hook wants to see the
+ * name, or the symbol is an IFUNC, a unique symbol or not the object's plain export. */
+static bool binds_to_itself(const struct reloc_state *st, uint32_t index)
+{
+    const struct elfldr_obj *obj = st->obj;
+    const struct dyninfo *d = &obj->dyn;
+    if (obj->hooks.bind || !d->gnu_hash || !d->symtab || index < d->gnu.symoffset || index >= d->nsyms)
+        return false;
+    const struct elfldr_sym *ref = &d->symtab[index];
+    unsigned type = ELF_ST_TYPE(ref->st_info), bind = ELF_ST_BIND(ref->st_info);
+    if (ref->st_shndx == SHN_UNDEF || (bind != STB_GLOBAL && bind != STB_WEAK) || type == STT_GNU_IFUNC ||
+        ELF_ST_VISIBILITY(ref->st_other) != STV_DEFAULT || ref->st_name >= d->strsz)
+        return false;
+    uint32_t h0 = d->gnu.chains[index - d->gnu.symoffset] & ~(uint32_t)1, h1 = h0 | 1;
+    if (h1 == (st->special_hash[0] | 1) || h1 == (st->special_hash[1] | 1))
+        return false;
+    struct sym_query q = {0};
+    int rc;
+    q.version = reference_version(obj, index, &q.version_hash, &rc, NULL);
+    if (rc || !finds_own_symbol(obj, index, &q))
+        return false;
+    if (d->symbolic)
+        return true;
+    for (size_t i = 0; i < obj->scope_len; i++) {
+        const struct elfldr_obj *o = obj->scope[i];
+        if (o == obj)
+            return true;
+        /* find_symbol()'s test, for either hash; an object with a SysV table alone may define it. */
+        if (o && o->dyn.symtab && (o->dyn.gnu_hash ? bloom_may_hold(&o->dyn, h0, h1) : o->dyn.sysv_hash != NULL))
+            return false;
+    }
+    return true;
+}
+
 static int ifunc_value(const struct elfldr_obj *def_obj, uintptr_t resolver, const char *name, uintptr_t *value,
                        struct elfldr_error *err)
 {
@@ -229,6 +274,13 @@ static int resolve_uncached(struct reloc_state *st, uint32_t index, bool for_cop
                             uint64_t *size, const struct elfldr_obj **def_obj_out)
 {
     struct elfldr_obj *obj = st->obj;
+    if (!for_copy && binds_to_itself(st, index)) {
+        const struct elfldr_sym *own = &obj->dyn.symtab[index];
+        *value = ELF_ST_TYPE(own->st_info) == STT_TLS ? own->st_value : symbol_address(obj, own);
+        *size = own->st_size;
+        *def_obj_out = obj;
+        goto remember;
+    }
     const struct elfldr_sym *ref = NULL;
     struct sym_query q = {0};
     int rc = referenced_query(st, index, &ref, &q);
@@ -283,9 +335,11 @@ static int resolve_uncached(struct reloc_state *st, uint32_t index, bool for_cop
 done:
     if (!bind_self && (rc = consult_bind(st, name, version, *def_obj_out, value)))
         return rc;
+remember:
     if (!for_copy) {
-        st->cache = (struct sym_cache){true, index, *value, *size, *def_obj_out};
-        st->resolved[index % RESOLVED_SLOTS] = st->cache;
+        struct sym_cache c = {true, index, *value, *size, *def_obj_out};
+        st->cache = c; /* both from c: a copy of st->cache would wait for the stores just made */
+        st->resolved[index % RESOLVED_SLOTS] = c;
     }
     return 0;
 }
