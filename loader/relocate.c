@@ -11,7 +11,9 @@
  * and stored without a struct elfldr_reloc, with the same checks in the same order. Every other entry,
  * and every entry an observer is set for, goes through apply(). The writable segments are found once
  * per relocation run, and each table is walked once: a second walk, for IRELATIVE, only when the first
- * met some.
+ * met some. A symbol is resolved once per run where the 64-slot cache keeps it, and a library's
+ * reference to its own export (most of a large library's) binds without its name being read or
+ * hashed, where the objects before it rule the name out (binds_to_itself).
  */
 #include "arch_tls.h"
 #include "internal.h"
