@@ -1056,6 +1056,7 @@ int elfldr_dl_iterate_phdr(struct elfldr_ns *ns, int (*cb)(const struct elfldr_p
 
 #define AT_PHDR 3
 #define AT_PHNUM 5
+#define AT_SYSINFO_EHDR 33
 
 /* The auxiliary vector, read from /proc/self/auxv with raw system calls (the Linux table only). */
 static bool read_auxv(uint64_t *auxv, size_t words)
@@ -1107,7 +1108,7 @@ static const struct host_r_debug *host_debug(const struct elfldr_phdr *phdrs, si
 }
 
 static void adopt_one(struct elfldr_ns *ns, uintptr_t bias, const struct elfldr_phdr *phdrs, size_t phnum,
-                      const char *name)
+                      const char *name, bool global)
 {
     struct elfldr_obj *obj = NULL;
     struct elfldr_error err;
@@ -1118,7 +1119,8 @@ static void adopt_one(struct elfldr_ns *ns, uintptr_t bias, const struct elfldr_
         elfldr_unload(obj, NULL);
         return;
     }
-    h->global = h->nodelete = h->host = true;
+    h->nodelete = h->host = true;
+    h->global = global;
     h->search = ns_alloc(ns, sizeof(*h->search));
     if (h->search) {
         h->search[0] = h;
@@ -1126,19 +1128,23 @@ static void adopt_one(struct elfldr_ns *ns, uintptr_t bias, const struct elfldr_
     }
 }
 
-/* The main program's program headers, from the auxiliary vector. */
-static bool host_program(const struct elfldr_phdr **phdrs, size_t *phnum)
+/* The main program's program headers, and the vDSO's address (0 without one), from the auxiliary
+ * vector. */
+static bool host_program(const struct elfldr_phdr **phdrs, size_t *phnum, uintptr_t *vdso)
 {
     uint64_t auxv[128];
     if (!read_auxv(auxv, 128))
         return false;
     *phdrs = NULL;
     *phnum = 0;
+    *vdso = 0;
     for (size_t i = 0; auxv[i]; i += 2) {
         if (auxv[i] == AT_PHDR)
             *phdrs = (const struct elfldr_phdr *)auxv[i + 1];
         else if (auxv[i] == AT_PHNUM)
             *phnum = auxv[i + 1];
+        else if (auxv[i] == AT_SYSINFO_EHDR)
+            *vdso = auxv[i + 1];
     }
     return *phdrs != NULL;
 }
@@ -1147,16 +1153,19 @@ static void *find_host_r_debug(void)
 {
     const struct elfldr_phdr *phdrs;
     size_t phnum;
-    uintptr_t bias;
-    return host_program(&phdrs, &phnum) ? (void *)(uintptr_t)host_debug(phdrs, phnum, &bias) : NULL;
+    uintptr_t bias, vdso;
+    return host_program(&phdrs, &phnum, &vdso) ? (void *)(uintptr_t)host_debug(phdrs, phnum, &bias) : NULL;
 }
 
-/* Every library the host's loader has mapped joins the namespace's global scope, for lookups only. */
+/* Every library the host's loader has mapped joins the namespace's global scope, for lookups only;
+ * the vDSO joins the namespace but not its global scope, as with glibc (its symbols are found through
+ * a handle of its own: dlopen("linux-vdso.so.1", RTLD_NOLOAD), then dlsym). */
 static void adopt_host(struct elfldr_ns *ns)
 {
     const struct elfldr_phdr *exe_phdrs;
     size_t exe_phnum;
-    if (!host_program(&exe_phdrs, &exe_phnum))
+    uintptr_t vdso;
+    if (!host_program(&exe_phdrs, &exe_phnum, &vdso))
         return;
     uintptr_t exe_bias;
     const struct host_r_debug *debug = host_debug(exe_phdrs, exe_phnum, &exe_bias);
@@ -1164,7 +1173,7 @@ static void adopt_host(struct elfldr_ns *ns)
         return;
     for (const struct host_link_map *l = debug->r_map; l; l = l->l_next) {
         if (l == debug->r_map) {
-            adopt_one(ns, exe_bias, exe_phdrs, exe_phnum, "(main program)");
+            adopt_one(ns, exe_bias, exe_phdrs, exe_phnum, "(main program)", true);
             continue;
         }
         /* A library's ELF header lies at its load address (its first PT_LOAD maps offset 0 at 0). */
@@ -1175,7 +1184,8 @@ static void adopt_host(struct elfldr_ns *ns)
         /* Given a list, only the host libraries it names are shared; the others get copies of their own. */
         if (ns->cfg.host_sonames && !is_host_soname(ns, base_name(l->l_name)))
             continue;
-        adopt_one(ns, l->l_addr, (const struct elfldr_phdr *)(l->l_addr + eh->e_phoff), eh->e_phnum, l->l_name);
+        adopt_one(ns, l->l_addr, (const struct elfldr_phdr *)(l->l_addr + eh->e_phoff), eh->e_phnum, l->l_name,
+                  l->l_addr != vdso);
     }
 }
 

@@ -569,3 +569,36 @@ Test(ns, metadata_comes_from_the_namespace_pool_and_goes_back)
     }
     free_ns_clean(ns);
 }
+
+#if defined(__x86_64__)
+/* As with glibc, the vDSO is one of the namespace's objects (a handle by its name, its symbols through
+ * that handle) but not in the global scope: a library's weak reference to a vDSO function is bound
+ * to 0, as glibc binds it. */
+Test(ns, the_vdso_is_the_namespaces_but_not_in_its_global_scope)
+{
+    void *theirs = dlopen("linux-vdso.so.1", RTLD_NOW | RTLD_NOLOAD);
+    cr_assert_not_null(theirs, "glibc has no vDSO here: %s", dlerror());
+    struct elfldr_ns *ns = elfldr_ns_new(NULL); /* the Linux table: the host's objects join */
+    cr_assert_not_null(ns);
+    void *vdso = elfldr_dlopen(ns, "linux-vdso.so.1", ELFLDR_RTLD_NOLOAD);
+    cr_assert_not_null(vdso, "%s", elfldr_dlerror(ns));
+    void *fn = elfldr_dlsym(vdso, "__vdso_clock_gettime");
+    cr_assert_not_null(fn, "%s", elfldr_dlerror(ns));
+    cr_assert_eq(fn, dlsym(theirs, "__vdso_clock_gettime"));
+
+    void *lib = elfldr_dlopen(ns, FIXTURE_VDSOREF, ELFLDR_RTLD_NOW);
+    cr_assert_not_null(lib, "%s", elfldr_dlerror(ns));
+    int (*bound)(void) = (int (*)(void))(uintptr_t)elfldr_dlsym(lib, "vdsoref_bound");
+    cr_assert_not_null(bound);
+    void *glibc_lib = dlopen(FIXTURE_VDSOREF, RTLD_NOW | RTLD_LOCAL);
+    cr_assert_not_null(glibc_lib, "%s", dlerror());
+    int (*glibc_bound)(void) = (int (*)(void))(uintptr_t)dlsym(glibc_lib, "vdsoref_bound");
+    cr_assert_eq(glibc_bound(), 0, "glibc bound the weak reference to the vDSO");
+    cr_assert_eq(bound(), 0, "the weak reference was bound to the vDSO, which is not in the global scope");
+    dlclose(glibc_lib);
+    cr_assert_eq(elfldr_dlclose(lib), 0);
+    cr_assert_eq(elfldr_dlclose(vdso), 0);
+    elfldr_ns_free(ns);
+    dlclose(theirs);
+}
+#endif
