@@ -74,26 +74,16 @@ static inline uint32_t gnu_hash_head(uint64_t v, unsigned k)
 }
 
 /* The GNU hash of a name in a string table and its length, at most `max` bytes read: max is returned
- * when none of them ends the name. A character at a time up to an 8-byte boundary, then eight a step
- * (gnu_hash_word) while no byte of the word ends the name or passes the bound, then a character at a
- * time. Little-endian only (ELFDATA2LSB is all elfldr loads); elsewhere a character at a time. */
+ * when none of them ends the name. Four characters a step while four are there and none ends the name
+ * (h * 33^4 + ...: the chain of dependent multiply-adds a quarter as long). Not eight a step as for a
+ * caller's name (gnu_hash_terminated): the names a relocation run hashes are short and start anywhere,
+ * and the three loops that takes made a libsqlite3 load cycle about 5% slower than these two. */
 static size_t gnu_hash_bounded(const unsigned char *s, size_t max, uint32_t *hash)
 {
     uint32_t h = 5381;
     size_t n = 0;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    for (; ((uintptr_t)(s + n) & 7) != 0 && n < max && s[n]; n++)
-        h = h * 33 + s[n];
-    if ((uintptr_t)(s + n) % 8 == 0) {
-        for (; max - n >= 8; n += 8) {
-            uint64_t v;
-            __builtin_memcpy(&v, s + n, 8);
-            if (zero_bytes(v))
-                break;
-            h = h * pow33(8) + gnu_hash_word(v);
-        }
-    }
-#endif
+    for (; max - n >= 4 && s[n] && s[n + 1] && s[n + 2] && s[n + 3]; n += 4)
+        h = h * (33u * 33 * 33 * 33) + s[n] * (33u * 33 * 33) + s[n + 1] * (33u * 33) + s[n + 2] * 33u + s[n + 3];
     for (; n < max && s[n]; n++)
         h = h * 33 + s[n];
     *hash = h;
