@@ -255,10 +255,10 @@ static int consult_bind(struct reloc_state *st, const char *name, const char *ve
                      version ? " version " : "", version ? version : "");
 }
 
-/* S and Z for symbol `index`; `for_copy` searches everywhere but the object itself. */
-/* The symbol a relocation names, its index and name checked, and the query to look it up made in the
- * same pass over the name. */
-static int referenced_query(struct reloc_state *st, uint32_t index, const struct elfldr_sym **ref, struct sym_query *q)
+/* The symbol a relocation names, its index and name checked; with `q`, the query to look it up made in
+ * the same pass over the name, and without (ELFLDR_LOAD_CHECK, which looks nothing up) the name only
+ * found terminated. */
+static int referenced(struct reloc_state *st, uint32_t index, const struct elfldr_sym **ref, struct sym_query *q)
 {
     const struct elfldr_obj *obj = st->obj;
     if (index >= obj->dyn.nsyms)
@@ -266,12 +266,15 @@ static int referenced_query(struct reloc_state *st, uint32_t index, const struct
                          U(index), U(obj->dyn.nsyms));
     *ref = &obj->dyn.symtab[index];
     uint32_t at = (*ref)->st_name;
-    if (at >= obj->dyn.strsz || !sym_query_init_bounded(q, obj->dyn.strtab + at, obj->dyn.strsz - at))
+    bool named = q ? at < obj->dyn.strsz && sym_query_init_bounded(q, obj->dyn.strtab + at, obj->dyn.strsz - at)
+                   : string_at(obj, at) != NULL;
+    if (!named)
         return set_error(st->err, ELFLDR_E_STRTAB, "symbol %u: name at %x is outside DT_STRSZ %x or unterminated",
                          U(index), U(at), obj->dyn.strsz);
     return 0;
 }
 
+/* S and Z for symbol `index`; `for_copy` searches everywhere but the object itself. */
 static int resolve_uncached(struct reloc_state *st, uint32_t index, bool for_copy, uintptr_t *value,
                             uint64_t *size, const struct elfldr_obj **def_obj_out)
 {
@@ -285,7 +288,7 @@ static int resolve_uncached(struct reloc_state *st, uint32_t index, bool for_cop
     }
     const struct elfldr_sym *ref = NULL;
     struct sym_query q = {0};
-    int rc = referenced_query(st, index, &ref, &q);
+    int rc = referenced(st, index, &ref, &q);
     if (rc)
         return rc;
     const char *name = q.name;
@@ -530,8 +533,7 @@ static int check_entry(struct reloc_state *st, const struct reloc_entry *e, stru
     int rc = 0;
     const struct elfldr_sym *ref = NULL;
     if (e->sym && r->rclass != ELFLDR_RC_RELATIVE) {
-        struct sym_query q;
-        if ((rc = referenced_query(st, e->sym, &ref, &q)))
+        if ((rc = referenced(st, e->sym, &ref, NULL)))
             return rc;
         uint32_t version_hash;
         (void)reference_version(obj, e->sym, &version_hash, &rc, st->err);
@@ -545,7 +547,7 @@ static int check_entry(struct reloc_state *st, const struct reloc_entry *e, stru
     if (tls && (!ref || ref->st_shndx != SHN_UNDEF) && obj->tls_index < 0)
         return set_error(st->err, ELFLDR_E_UNSUPPORTED,
                          "%s[%u]: %s for `%s': not supported: the object has no thread-local storage", st->table,
-                         U(e->index), arch_reloc_name(e->type), r->sym_name ? r->sym_name : "(local)");
+                         U(e->index), arch_reloc_name(e->type), tls_message_name(st, e, r));
     if (r->rclass == ELFLDR_RC_RELATIVE) {
         uint64_t addend = e->rela ? (uint64_t)e->addend : implicit_addend(r->rclass, r->where);
         return check_constructor_slot(obj, r->where, obj->load_bias + addend, st->err);
@@ -584,11 +586,11 @@ static int apply(struct reloc_state *st, const struct reloc_entry *e)
     }
     if (rc_class != ELFLDR_RC_COPY && !may_write(st, r.where, size))
         return target_error(st, e, r.where, size);
-    /* Only hooks and checks see the name; where nothing watches, messages look it up themselves. */
-    if (!st->fast)
-        r.sym_name = symbol_name(st, e->sym);
     if (st->check_only)
         return check_entry(st, e, &r);
+    /* Only hooks see the name; where nothing watches, messages look it up themselves. */
+    if (!st->fast)
+        r.sym_name = symbol_name(st, e->sym);
     int rc;
     if (rc_class == ELFLDR_RC_COPY) {
         if ((rc = copy_from(st, e, &r)))
