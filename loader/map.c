@@ -101,11 +101,19 @@ static int map_file_part(struct elfldr_obj *obj, const struct source *src, const
     bool tail = ph->p_memsz > ph->p_filesz && (seg + ph->p_filesz) % page != 0;
     /* Writable while the bss tail is zeroed or the bytes copied; the final protection comes after. */
     int first_prot = use_file_map ? (tail ? prot | ELFLDR_PROT_WRITE : prot) : ELFLDR_PROT_READ | ELFLDR_PROT_WRITE;
+    /* The file pages relocation will write (GOT, .data.rel.ro), made private in one call rather than a
+     * fault each; not the bss, which may be large and is zero until used. */
+    bool populate = use_file_map && (prot & ELFLDR_PROT_WRITE) && obj->ops.populate &&
+                    !(obj->flags & (ELFLDR_LOAD_MAP_ONLY | ELFLDR_LOAD_NO_RUN));
     int rc = 0;
     if (how == IN_SPAN) {
         if (first_prot != span_prot && (rc = obj->ops.protect(obj->ops.ctx, start, end - start, first_prot)))
             return set_error(err, ELFLDR_E_PROTECT, "segment %u: cannot protect %x size %x (errno %d)", U(index),
                              U(start), U(end - start), (int64_t)-rc);
+    } else if (how == MAP_FILE && populate && obj->ops.map_file_populate) {
+        rc = obj->ops.map_file_populate(obj->ops.ctx, start, end - start, first_prot, src->handle,
+                                        ph->p_offset - (seg - start));
+        populate = false; /* done with the mapping */
     } else if (how == MAP_FILE) {
         rc = obj->ops.map_file(obj->ops.ctx, start, end - start, first_prot, src->handle,
                                ph->p_offset - (seg - start));
@@ -121,10 +129,7 @@ static int map_file_part(struct elfldr_obj *obj, const struct source *src, const
     if (first_prot != prot && (rc = obj->ops.protect(obj->ops.ctx, start, end - start, prot)))
         return set_error(err, ELFLDR_E_PROTECT, "segment %u: cannot protect %x size %x (errno %d)", U(index),
                          U(start), U(end - start), (int64_t)-rc);
-    /* The file pages relocation will write (GOT, .data.rel.ro), made private in one call rather than a
-     * fault each; not the bss, which may be large and is zero until used. */
-    if (use_file_map && (prot & ELFLDR_PROT_WRITE) && obj->ops.populate &&
-        !(obj->flags & (ELFLDR_LOAD_MAP_ONLY | ELFLDR_LOAD_NO_RUN)))
+    if (populate)
         (void)obj->ops.populate(obj->ops.ctx, start, end - start);
     return 0;
 }

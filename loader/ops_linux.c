@@ -7,6 +7,7 @@
 #define L_MAP_PRIVATE 0x02
 #define L_MAP_FIXED 0x10
 #define L_MAP_ANONYMOUS 0x20
+#define L_MAP_POPULATE 0x8000 /* the same value on x86-64, aarch64 and riscv64 */
 #define L_MAP_NORESERVE 0x4000
 #define L_MAP_FIXED_NOREPLACE 0x100000
 #define L_O_RDONLY 0
@@ -135,6 +136,14 @@ static int linux_map_file(void *ctx, uintptr_t addr, size_t size, int prot, intp
     return sys_failed(r) ? (int)r : 0;
 }
 
+static int linux_map_file_populate(void *ctx, uintptr_t addr, size_t size, int prot, intptr_t handle,
+                                   uint64_t offset)
+{
+    (void)ctx;
+    long r = sys_mmap(addr, size, prot, L_MAP_PRIVATE | L_MAP_FIXED | L_MAP_POPULATE, (long)handle, offset);
+    return sys_failed(r) ? (int)r : 0;
+}
+
 static int linux_protect(void *ctx, uintptr_t addr, size_t size, int prot)
 {
     (void)ctx;
@@ -234,4 +243,5 @@ void elfldr_linux_ops(struct elfldr_ops *ops)
     ops->file_id = linux_file_id;
     ops->reserve_file = linux_reserve_file;
     ops->populate = linux_populate;
+    ops->map_file_populate = linux_map_file_populate;
 }

@@ -203,6 +203,11 @@ static int p_reserve_file(void *ctx, uintptr_t hint, size_t size, bool fixed, in
     return UNDER(ctx)->reserve_file(UNDER(ctx)->ctx, hint, size, fixed, prot, handle, offset, out);
 }
 
+static int p_map_file_populate(void *ctx, uintptr_t addr, size_t size, int prot, intptr_t handle, uint64_t offset)
+{
+    return UNDER(ctx)->map_file_populate(UNDER(ctx)->ctx, addr, size, prot, handle, offset);
+}
+
 static int p_populate(void *ctx, uintptr_t addr, size_t size)
 {
     return UNDER(ctx)->populate(UNDER(ctx)->ctx, addr, size);
@@ -229,6 +234,7 @@ void pool_init(struct pool *p, const struct elfldr_ops *under, struct elfldr_ops
     ops->file_id = under->file_id ? p_file_id : NULL;
     ops->reserve_file = under->reserve_file ? p_reserve_file : NULL;
     ops->populate = under->populate ? p_populate : NULL;
+    ops->map_file_populate = under->map_file_populate ? p_map_file_populate : NULL;
 }
 
 void pool_usage(struct pool *p, size_t *in_use, size_t *held)

@@ -143,6 +143,10 @@ struct elfldr_ops {
      * present now, as relocation is about to write them (Linux: MADV_POPULATE_WRITE): one call where
      * each page would otherwise fault on its own. A failure is not an error. */
     int (*populate)(void *ctx, uintptr_t addr, size_t size);
+    /* Optional: map_file, with the pages made private and present in the same call (Linux:
+     * MAP_POPULATE), for a writable segment mapped apart that the loader would populate next: one
+     * call instead of two. Where NULL, map_file and then populate. */
+    int (*map_file_populate)(void *ctx, uintptr_t addr, size_t size, int prot, intptr_t handle, uint64_t offset);
 };
 
 /* The default table: Linux, raw system calls (mmap, mprotect, munmap, openat, pread64, lseek, close).

@@ -35,6 +35,7 @@ static int c_reserve_file(void *ctx, uintptr_t hint, size_t size, bool fixed, in
 static int c_populate(void *ctx, uintptr_t addr, size_t size)
 {
     struct counting_ops *c = ctx;
+    c->populates++;
     return c->inner->populate(c->inner->ctx, addr, size);
 }
 
@@ -61,6 +62,15 @@ static int c_map_file(void *ctx, uintptr_t addr, size_t size, int prot, intptr_t
     if (should_fail(c))
         return -ENOMEM;
     return c->inner->map_file(c->inner->ctx, addr, size, prot, handle, offset);
+}
+
+static int c_map_file_populate(void *ctx, uintptr_t addr, size_t size, int prot, intptr_t handle, uint64_t offset)
+{
+    struct counting_ops *c = ctx;
+    if (should_fail(c))
+        return -ENOMEM;
+    c->map_file_populates++;
+    return c->inner->map_file_populate(c->inner->ctx, addr, size, prot, handle, offset);
 }
 
 static int c_protect(void *ctx, uintptr_t addr, size_t size, int prot)
@@ -147,7 +157,8 @@ void counting_ops_init(struct counting_ops *c, const struct elfldr_ops *inner)
     c->ops.file_size = inner->file_size ? c_file_size : NULL;
     c->ops.file_id = inner->file_id ? c_file_id : NULL;
     c->ops.reserve_file = inner->reserve_file ? c_reserve_file : NULL;
-    c->ops.populate = inner->populate ? c_populate : NULL; /* not counted: nothing to give back */
+    c->ops.populate = inner->populate ? c_populate : NULL; /* never failed: its failure is no error */
+    c->ops.map_file_populate = inner->map_file_populate ? c_map_file_populate : NULL;
 }
 
 int counting_ops_clean(const struct counting_ops *c)

@@ -14,6 +14,8 @@ struct counting_ops {
     long opened;                   /* handles outstanding */
     long calls;                    /* reserve/map/protect/alloc/open/read calls made so far */
     long fail_at;                  /* fail that call (1-based); 0: never */
+    long populates;                /* populate calls made so far */
+    long map_file_populates;       /* map_file_populate calls that reached the table beneath */
 };
 
 void counting_ops_init(struct counting_ops *c, const struct elfldr_ops *inner);

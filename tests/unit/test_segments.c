@@ -171,3 +171,44 @@ TEST_LINUX_WAYS(segments, protections_follow_the_program_headers)
     check_protections(h, FIXTURE_CALLER, scope, 1, false);
     harness_unload_ok(h, callee);
 }
+
+/* A writable segment that is not where the file's first mapping put it (here: libdata's, at a file
+ * offset 0x1000 below its address) is mapped apart; with the Linux table, mapped and made present
+ * in one call (map_file_populate), and with a table that has no such call, mapped and then populated.
+ * Either way its data reads as the file has it, relocated. With ELFLDR_LOAD_MAP_ONLY nothing is
+ * populated: nothing will be written. */
+static void check_data_segment_mapping(struct harness *h, unsigned flags, long want_combined, long want_populate)
+{
+    h->counting.map_file_populates = h->counting.populates = 0;
+    struct elfldr_load_opts opts = {.flags = flags};
+    struct elfldr_obj *obj = harness_load_ok(h, FIXTURE_DATA, &opts);
+    struct elfldr_info info;
+    cr_assert_eq(elfldr_get_info(obj, &info), 0);
+    const struct elfldr_phdr *rw = NULL;
+    for (size_t i = 0; i < info.phnum; i++)
+        if (info.phdrs[i].p_type == PT_LOAD && (info.phdrs[i].p_flags & PF_W))
+            rw = &info.phdrs[i];
+    cr_assert(rw && rw->p_vaddr - rw->p_offset != 0, "the fixture's writable segment lies as its first does");
+    cr_assert_eq(h->counting.map_file_populates, want_combined, "map_file_populate calls: %ld",
+                 h->counting.map_file_populates);
+    cr_assert_eq(h->counting.populates, want_populate, "populate calls: %ld", h->counting.populates);
+    if (!(flags & ELFLDR_LOAD_MAP_ONLY))
+        cr_assert_eq(SYM_FN(obj, int_fn, "data_name_length_sum")(), 19);
+    harness_unload_ok(h, obj);
+}
+
+Test(segments, a_writable_segment_apart_is_mapped_and_populated_in_one_call)
+{
+    struct harness harness;
+    harness_init(&harness, WAY_LINUX_PATH);
+    check_data_segment_mapping(&harness, 0, 1, 0);
+    check_data_segment_mapping(&harness, ELFLDR_LOAD_MAP_ONLY, 0, 0);
+    harness_fini(&harness);
+
+    /* The same table without the combined call. */
+    harness_init(&harness, WAY_LINUX_PATH);
+    harness.inner.map_file_populate = NULL;
+    counting_ops_init(&harness.counting, &harness.inner);
+    check_data_segment_mapping(&harness, 0, 0, 1);
+    harness_fini(&harness);
+}
