@@ -35,6 +35,7 @@ struct dyninfo {
      * use these copies and re-check every index they read. */
     struct {
         uint32_t nbuckets, symoffset, bloom_size, bloom_shift;
+        uint32_t end; /* the symbols the chains cover, [symoffset, end): checked to lie in the image */
         const uint64_t *bloom;
         const uint32_t *buckets, *chains;
     } gnu;

@@ -182,12 +182,14 @@ static bool binds_to_itself(const struct reloc_state *st, uint32_t index)
 {
     const struct elfldr_obj *obj = st->obj;
     const struct dyninfo *d = &obj->dyn;
-    if (obj->hooks.bind || !d->gnu_hash || !d->symtab || index < d->gnu.symoffset || index >= d->nsyms)
+    if (obj->hooks.bind || !d->gnu_hash || !d->symtab || index < d->gnu.symoffset || index >= d->gnu.end)
         return false;
     const struct elfldr_sym *ref = &d->symtab[index];
     unsigned type = ELF_ST_TYPE(ref->st_info), bind = ELF_ST_BIND(ref->st_info);
+    /* The name is not read, but must be one, as the full lookup requires: within DT_STRSZ and ended
+     * there, which a string table that ends in a NUL guarantees. */
     if (ref->st_shndx == SHN_UNDEF || (bind != STB_GLOBAL && bind != STB_WEAK) || type == STT_GNU_IFUNC ||
-        ELF_ST_VISIBILITY(ref->st_other) != STV_DEFAULT || ref->st_name >= d->strsz)
+        ELF_ST_VISIBILITY(ref->st_other) != STV_DEFAULT || ref->st_name >= d->strsz || d->strtab[d->strsz - 1] != '\0')
         return false;
     uint32_t h0 = d->gnu.chains[index - d->gnu.symoffset] & ~(uint32_t)1, h1 = h0 | 1;
     if (h1 == (st->special_hash[0] | 1) || h1 == (st->special_hash[1] | 1))

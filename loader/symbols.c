@@ -201,6 +201,7 @@ static int prepare_gnu_hash(struct elfldr_obj *obj, struct elfldr_error *err)
         return set_error(err, ELFLDR_E_HASH, "DT_GNU_HASH: its chains for %u symbols run into the symbol or string table",
                          U(nsyms));
     d->nsyms = nsyms;
+    d->gnu.end = (uint32_t)nsyms; /* nsyms may grow (DT_HASH, the layout); the chains do not */
     return 0;
 }
 
@@ -483,7 +484,7 @@ static bool symbol_matches(const struct elfldr_obj *obj, uint32_t index, const s
 bool finds_own_symbol(const struct elfldr_obj *obj, uint32_t index, const struct sym_query *q)
 {
     const struct dyninfo *d = &obj->dyn;
-    return d->gnu_hash && d->symtab && index >= d->gnu.symoffset && index < d->nsyms && bindable(obj, index, q);
+    return d->gnu_hash && d->symtab && index >= d->gnu.symoffset && index < d->gnu.end && bindable(obj, index, q);
 }
 
 static int find_gnu(const struct elfldr_obj *obj, const struct sym_query *q, uint32_t *out)
@@ -492,8 +493,8 @@ static int find_gnu(const struct elfldr_obj *obj, const struct sym_query *q, uin
     uint32_t i = d->gnu.buckets[q->gnu_hash % d->gnu.nbuckets]; /* the bloom filter passed (find_symbol) */
     if (i < d->gnu.symoffset)
         return ELFLDR_E_NOT_FOUND;
-    /* prepare_gnu_hash proved the chains lie in the image up to nsyms; stop there whatever they say. */
-    for (; i < d->nsyms; i++) {
+    /* prepare_gnu_hash proved the chains lie in the image up to gnu.end; stop there whatever they say. */
+    for (; i < d->gnu.end; i++) {
         uint32_t ch = d->gnu.chains[i - d->gnu.symoffset];
         if ((ch | 1) == (q->gnu_hash | 1) && symbol_matches(obj, i, q)) {
             *out = i;

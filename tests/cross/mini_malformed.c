@@ -32,6 +32,7 @@
 static const char *const for_the_interpreter[] = {
     "sym_undefined",        /* a program's undefined symbol is its libraries' to define */
     "reloc_abs32_overflow", /* whether the value fits depends on where the symbol is bound */
+    "gnu_buckets_all_empty", /* a table that hashes nothing leaves the object's own references undefined */
 };
 
 static bool is_for_the_interpreter(const char *name)

@@ -601,6 +601,17 @@ static void gnu_zero_buckets(struct image *img)
     image_gnu_hash(img)[0] = 0;
 }
 
+/* Every bucket empty: the table hashes no symbol, so the count of symbols comes from the layout, past
+ * what the chains cover. The object's own definitions are then found by no lookup, and a reference to
+ * one is undefined; a short way that trusted the count read chains the table never checked. */
+static void gnu_buckets_all_empty(struct image *img)
+{
+    uint32_t *h = image_gnu_hash(img);
+    uint32_t *buckets = (uint32_t *)((uint64_t *)(h + 4) + h[2]);
+    for (uint32_t b = 0; b < h[0]; b++)
+        buckets[b] = 0;
+}
+
 static void gnu_nbuckets_past_image(struct image *img)
 {
     image_gnu_hash(img)[0] = (uint32_t)(image_span_end(img) / 4 + PAGE);
@@ -882,6 +893,7 @@ const struct corruption corruptions[] = {
     ENTRY_ON(VICTIM_GNU, gnu_bloom_zero, HASH),
     ENTRY_ON(VICTIM_GNU, gnu_bloom_shift_over_31, HASH),
     ENTRY_ON(VICTIM_GNU, gnu_zero_buckets, HASH),
+    { "gnu_buckets_all_empty", VICTIM_GNU, gnu_buckets_all_empty, ELFLDR_E_UNDEFINED, "undefined symbol" },
     ENTRY_ON(VICTIM_GNU, gnu_nbuckets_past_image, HASH),
     ENTRY(gnu_symoffset_beyond_symbols, HASH),
     ENTRY_ON(VICTIM_GNU, gnu_bucket_out_of_range, HASH),
