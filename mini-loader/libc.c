@@ -3,11 +3,12 @@
  * -fno-tree-loop-distribute-patterns so that GCC does not turn these loops back into calls to
  * themselves.
  *
- * Eight bytes a step where there are eight: mapping ld.so zeroes the rest of its data segment's last
- * page (about 7 KiB for the program and ld.so together) and copies headers from the cache, which a
- * byte at a time made a third of mini-loader's instructions. A word is moved with __builtin_memcpy of
- * constant size, which the compiler makes one load or store (byte by byte where the architecture
- * needs alignment it cannot prove). */
+ * Eight bytes a step where both sides are aligned alike: mapping ld.so zeroes the rest of its data
+ * segment's last page (about 7 KiB for the program and ld.so together) and copies headers from the
+ * cache, which a byte at a time made a third of mini-loader's instructions. Words are moved only at
+ * 8-byte-aligned addresses, through a type that may alias anything: an unaligned word copy is what a
+ * compiler may make a call to memcpy of (riscv64 at -Os, aarch64 with -mstrict-align), and here that
+ * call would be to these functions themselves. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,12 +17,20 @@ void *memmove(void *dest, const void *src, size_t n);
 void *memset(void *dest, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 
+typedef uint64_t __attribute__((may_alias)) word;
+
+static inline int aligned_alike(const void *a, const void *b)
+{
+    return (((uintptr_t)a ^ (uintptr_t)b) & 7) == 0;
+}
+
 static void copy_forward(unsigned char *d, const unsigned char *s, size_t n)
 {
-    for (; n >= 8; n -= 8, d += 8, s += 8) {
-        uint64_t w;
-        __builtin_memcpy(&w, s, 8);
-        __builtin_memcpy(d, &w, 8);
+    if (aligned_alike(d, s)) {
+        for (; n && ((uintptr_t)d & 7); n--)
+            *d++ = *s++;
+        for (; n >= 8; n -= 8, d += 8, s += 8)
+            *(word *)d = *(const word *)s;
     }
     while (n--)
         *d++ = *s++;
@@ -42,10 +51,11 @@ void *memmove(void *dest, const void *src, size_t n)
         copy_forward(d, s, n);
         return dest;
     }
-    for (; n >= 8; n -= 8) {
-        uint64_t w;
-        __builtin_memcpy(&w, s + n - 8, 8);
-        __builtin_memcpy(d + n - 8, &w, 8);
+    if (aligned_alike(d, s)) {
+        for (; n && ((uintptr_t)(d + n) & 7); n--)
+            d[n - 1] = s[n - 1];
+        for (; n >= 8; n -= 8)
+            *(word *)(d + n - 8) = *(const word *)(s + n - 8);
     }
     while (n--)
         d[n] = s[n];
@@ -55,9 +65,11 @@ void *memmove(void *dest, const void *src, size_t n)
 void *memset(void *dest, int c, size_t n)
 {
     unsigned char *d = dest;
-    const uint64_t w = 0x0101010101010101ull * (unsigned char)c;
+    for (; n && ((uintptr_t)d & 7); n--)
+        *d++ = (unsigned char)c;
+    const word w = 0x0101010101010101ull * (unsigned char)c;
     for (; n >= 8; n -= 8, d += 8)
-        __builtin_memcpy(d, &w, 8);
+        *(word *)d = w;
     while (n--)
         *d++ = (unsigned char)c;
     return dest;
@@ -66,12 +78,13 @@ void *memset(void *dest, int c, size_t n)
 int memcmp(const void *a, const void *b, size_t n)
 {
     const unsigned char *x = a, *y = b;
-    for (; n >= 8; n -= 8, x += 8, y += 8) {
-        uint64_t u, v;
-        __builtin_memcpy(&u, x, 8);
-        __builtin_memcpy(&v, y, 8);
-        if (u != v)
-            break; /* the bytes below say which differs first */
+    if (aligned_alike(x, y)) {
+        for (; n && ((uintptr_t)x & 7); n--, x++, y++)
+            if (*x != *y)
+                return *x - *y;
+        /* Equal words skipped; the bytes of the first that differs say which is smaller. */
+        for (; n >= 8 && *(const word *)x == *(const word *)y; n -= 8, x += 8, y += 8)
+            ;
     }
     for (; n; n--, x++, y++)
         if (*x != *y)

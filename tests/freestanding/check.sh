@@ -3,6 +3,9 @@
 #
 #   check.sh undefined NM LIBRARY        the core's only outside symbols are memcpy, memmove, memset
 #                                        and memcmp (and _GLOBAL_OFFSET_TABLE_, which the linker defines)
+#   check.sh nothing NM LIBRARY          the library needs no symbol from outside at all (mini-loader's
+#                                        own mem* functions: a call the compiler made to memcpy would
+#                                        be a call to themselves)
 #   check.sh globals NM OBJDUMP LIBRARY  no writable global or static data: no nm symbol of type
 #                                        D d B b C G g S s V and no non-empty writable section.
 #                                        .data.rel.ro* is allowed: tables of pointers that PIC code
@@ -16,7 +19,7 @@ set -euo pipefail
 SKIP=77
 
 die_usage() {
-    echo "usage: check.sh undefined NM LIB | globals NM OBJDUMP LIB | kernel-flags ARCH SRCROOT | headers SRCROOT" >&2
+    echo "usage: check.sh undefined NM LIB | nothing NM LIB | globals NM OBJDUMP LIB | kernel-flags ARCH SRCROOT | headers SRCROOT" >&2
     exit 2
 }
 
@@ -46,6 +49,18 @@ check_undefined() {
         return 1
     fi
     echo "ok: $(basename "$lib") needs from outside only what it may: $ALLOWED_UNDEFINED"
+}
+
+check_nothing() {
+    local nm="$1" lib="$2" undefined
+    [ -f "$lib" ] || { echo "FAIL: no library at $lib"; return 1; }
+    undefined="$("$nm" -A -P -g "$lib" | awk '$3 == "U" || $3 == "w" || $3 == "v" { print "  " $1 " " $2 }')"
+    if [ -n "$undefined" ]; then
+        echo "FAIL: $(basename "$lib") needs symbols from outside:"
+        echo "$undefined"
+        return 1
+    fi
+    echo "ok: $(basename "$lib") needs nothing from outside"
 }
 
 # Lines "MEMBER<TAB>NAME<TAB>SECTION" for every symbol objdump lists.
@@ -206,6 +221,7 @@ mode="$1"
 shift
 case "$mode" in
 undefined) [ $# -eq 2 ] || die_usage; check_undefined "$@" ;;
+nothing) [ $# -eq 2 ] || die_usage; check_nothing "$@" ;;
 globals) [ $# -eq 3 ] || die_usage; check_globals "$@" ;;
 kernel-flags) [ $# -eq 2 ] || die_usage; check_kernel_flags "$@" ;;
 headers) [ $# -eq 1 ] || die_usage; check_headers "$@" ;;
