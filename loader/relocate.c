@@ -568,8 +568,11 @@ static int apply(struct reloc_state *st, const struct reloc_entry *e)
     }
     struct elfldr_reloc r = {obj, e->type, rc_class, e->sym, NULL, obj->load_bias + e->offset, e->addend, 0, 0};
     if (rc_class == ELFLDR_RC_UNKNOWN) {
-        if (obj->hooks.reloc_unknown && obj->hooks.reloc_unknown(obj->hooks.ctx, &r) == ELFLDR_HOOK_SKIP)
-            return 0;
+        if (obj->hooks.reloc_unknown) {
+            r.sym_name = symbol_name(st, e->sym);
+            if (obj->hooks.reloc_unknown(obj->hooks.ctx, &r) == ELFLDR_HOOK_SKIP)
+                return 0;
+        }
         return set_error(st->err, ELFLDR_E_RELOC_TYPE, "%s[%u]: unknown relocation type %u at %x", st->table,
                          U(e->index), U(e->type), e->offset);
     }

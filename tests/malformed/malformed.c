@@ -284,3 +284,62 @@ Test(malformed, table)
             cr_expect_neq(strcmp(c->name, corruptions[j].name), 0, "%s: twice in the table", c->name);
     }
 }
+
+/* ---- the reloc_unknown hook --------------------------------------------------------------------- */
+
+struct unknown_seen {
+    int calls;
+    uint32_t type, sym_index;
+    char sym_name[64];
+    int answer;
+};
+
+static int see_unknown(void *ctx, struct elfldr_reloc *r)
+{
+    struct unknown_seen *seen = ctx;
+    seen->calls++;
+    seen->type = r->type;
+    seen->sym_index = r->sym_index;
+    snprintf(seen->sym_name, sizeof(seen->sym_name), "%s", r->sym_name ? r->sym_name : "(null)");
+    return seen->answer;
+}
+
+/* An entry of a type the loader does not know goes to the reloc_unknown hook, which sees its symbol by
+ * index and by name: SKIP (the hook did it) lets the load go on; any other answer fails it as an
+ * unknown type. Nothing of the object runs (NO_RUN): the entry stays undone. */
+Test(malformed, an_unknown_relocation_goes_to_the_reloc_unknown_hook_with_its_symbol)
+{
+    struct image victim = image_read(victim_paths[VICTIM_BOTH]);
+    struct image img = image_copy(&victim);
+    Elf64_Rela *rela = image_need_rela(&img, HOST_R_ABS64, true);
+    size_t sym = ELF64_R_SYM(rela->r_info);
+    char want[64];
+    snprintf(want, sizeof(want), "%s", image_sym_name(&img, sym));
+    rela->r_info = ELF64_R_INFO(sym, UNKNOWN_RELOC_TYPE);
+
+    for (int answer = ELFLDR_HOOK_SKIP; answer >= ELFLDR_HOOK_CONTINUE; answer--) {
+        struct elfldr_ops linux_ops;
+        elfldr_linux_ops(&linux_ops);
+        struct counting_ops counting;
+        counting_ops_init(&counting, &linux_ops);
+        struct unknown_seen seen = {.answer = answer};
+        struct elfldr_hooks hooks = {.ctx = &seen, .reloc_unknown = see_unknown};
+        struct elfldr_load_opts opts = {.ops = &counting.ops, .hooks = &hooks, .flags = ELFLDR_LOAD_NO_RUN};
+        struct elfldr_obj *obj = NULL;
+        struct elfldr_error err = fresh_error();
+        int rc = elfldr_load_mem(img.bytes, img.size, "unknown-type", &opts, &obj, &err);
+        cr_assert_eq(seen.calls, 1, "the hook was called %d times", seen.calls);
+        cr_assert_eq(seen.type, UNKNOWN_RELOC_TYPE);
+        cr_assert_eq(seen.sym_index, sym);
+        cr_assert_str_eq(seen.sym_name, want, "the hook saw the symbol as %s", seen.sym_name);
+        if (answer == ELFLDR_HOOK_SKIP) {
+            cr_assert_eq(rc, 0, "%s", err.message);
+            cr_assert_eq(elfldr_unload(obj, NULL), 0);
+        } else {
+            cr_assert_eq(rc, ELFLDR_E_RELOC_TYPE, "rc %d: %s", rc, err.message);
+        }
+        cr_assert(counting_ops_clean(&counting), "something was left");
+    }
+    image_free(&img);
+    image_free(&victim);
+}
