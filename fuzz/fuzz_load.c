@@ -1,7 +1,8 @@
 /* libFuzzer target: any bytes, loaded from memory through the arena table (wrapped in a table that
- * counts every reservation and allocation) with none of the image's code run (ELFLDR_LOAD_NO_RUN).
- * Whatever the input, the load either succeeds or fails with an error code and a message; then
- * nothing may stay reserved or allocated. A crash, a sanitizer report, a leak or a hang is a finding.
+ * counts every reservation and allocation) with none of the image's code run (ELFLDR_LOAD_NO_RUN),
+ * twice: relocated, and only checked (ELFLDR_LOAD_MAP_ONLY | ELFLDR_LOAD_CHECK, what mini-loader asks
+ * of a program before ld.so gets it). Whatever the input, each load either succeeds or fails with an
+ * error code and a message; then nothing may stay reserved or allocated. A crash, a sanitizer report, a leak or a hang is a finding.
  * The arena outside what the loader was given is poisoned for AddressSanitizer (see the fence below).
  * Built once per architecture's relocation map (fuzz/meson.build): the same harness drives each. */
 #define _DEFAULT_SOURCE
@@ -87,17 +88,10 @@ static void fence(const struct elfldr_ops *inner, struct elfldr_ops *out)
     out->free = f_free;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* One load of the input with `flags`, through the fenced arena: a load that fails says why and
+ * leaves nothing; one that succeeds is looked into and unloaded, and leaves nothing either. */
+static void load_once(const uint8_t *data, size_t size, unsigned flags)
 {
-    if (!arena_buffer) {
-        arena_buffer = mmap(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (arena_buffer == MAP_FAILED)
-            abort();
-        /* Poisoned once: every input gives back (and the fence poisons again) all it was given, or
-         * the check below stops the run. */
-        ASAN_POISON_MEMORY_REGION(arena_buffer, ARENA_SIZE);
-    }
     struct elfldr_arena arena;
     struct elfldr_ops arena_ops;
     if (elfldr_arena_ops(&arena, arena_buffer, ARENA_SIZE, &arena_ops) != 0)
@@ -107,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct counting_ops counting;
     counting_ops_init(&counting, &fenced_ops);
     struct elfldr_hooks hooks = {.resolve = resolve_anything, .static_tls = static_tls_anywhere};
-    struct elfldr_load_opts opts = {.ops = &counting.ops, .hooks = &hooks, .flags = ELFLDR_LOAD_NO_RUN};
+    struct elfldr_load_opts opts = {.ops = &counting.ops, .hooks = &hooks, .flags = flags};
     struct elfldr_obj *obj = NULL;
     struct elfldr_error err;
     int rc = elfldr_load_mem(data, size, "fuzz", &opts, &obj, &err);
@@ -120,13 +114,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)elfldr_vsym(obj, "main", "V1");
         elfldr_unload(obj, &err);
     } else if (rc != (int)err.code || err.message[0] == '\0' || obj != NULL) {
-        fprintf(stderr, "failed load: code %d, err.code %d, message \"%s\"\n", rc, err.code, err.message);
+        fprintf(stderr, "failed load (flags %#x): code %d, err.code %d, message \"%s\"\n", flags, rc, err.code,
+                err.message);
         abort();
     }
     if (!counting_ops_clean(&counting) || arena.nblocks != 0) {
-        fprintf(stderr, "left behind: %ld reservations, %ld allocations, %zu arena blocks\n", counting.reserved,
-                counting.allocated, arena.nblocks);
+        fprintf(stderr, "left behind (flags %#x): %ld reservations, %ld allocations, %zu arena blocks\n", flags,
+                counting.reserved, counting.allocated, arena.nblocks);
         abort();
     }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!arena_buffer) {
+        arena_buffer = mmap(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (arena_buffer == MAP_FAILED)
+            abort();
+        /* Poisoned once: every input gives back (and the fence poisons again) all it was given, or
+         * the check in load_once stops the run. */
+        ASAN_POISON_MEMORY_REGION(arena_buffer, ARENA_SIZE);
+    }
+    /* Relocated, running nothing; then only checked, as mini-loader checks a program before ld.so
+     * gets it (ELFLDR_LOAD_CHECK). */
+    load_once(data, size, ELFLDR_LOAD_NO_RUN);
+    load_once(data, size, ELFLDR_LOAD_NO_RUN | ELFLDR_LOAD_MAP_ONLY | ELFLDR_LOAD_CHECK);
     return 0;
 }
