@@ -192,11 +192,13 @@ static inline int find_symbol(const struct elfldr_obj *obj, const struct sym_que
         return ELFLDR_E_NOT_FOUND;
     return find_symbol_in_chains(obj, q, out, err);
 }
-/* Whether a lookup in `obj` of symbol `index`'s own name, by the query's version, finds that symbol:
- * it is hashed (GNU hash: at or past symoffset; other tables are not asked) and a definition others may
- * bind to (symbol_matches() but the name, which is its own). A link editor writes a name and version
- * once, so no other symbol comes first. */
-bool finds_own_symbol(const struct elfldr_obj *obj, uint32_t index, const struct sym_query *q);
+/* Whether symbol `index` is a definition others may bind to, by the query's version: all a lookup asks
+ * of a symbol but its name. */
+bool symbol_bindable(const struct elfldr_obj *obj, uint32_t index, const struct sym_query *q);
+/* The GNU hashes of the names relocation binds specially (__tls_get_addr to elfldr's, and in a namespace
+ * __cxa_thread_atexit_impl to its thunk); tests/cross/gnu_hash.c holds them to the hash function. */
+#define GNU_HASH_TLS_GET_ADDR 0x7c8ad2efu
+#define GNU_HASH_CXA_THREAD_ATEXIT_IMPL 0x7fa0dc95u
 uintptr_t symbol_address(const struct elfldr_obj *obj, const struct elfldr_sym *sym);
 /* elfldr_lookup with the query made: one query for a search of many objects. */
 int lookup_query(const struct elfldr_obj *obj, const struct sym_query *q, uintptr_t *addr,

@@ -129,19 +129,24 @@ static int linux_map_zero(void *ctx, uintptr_t addr, size_t size, int prot)
     return sys_failed(r) ? (int)r : 0;
 }
 
+/* The file's bytes from `offset`, privately, over [addr, addr + size) inside a reservation. */
+static int map_file_at(uintptr_t addr, size_t size, int prot, intptr_t handle, uint64_t offset, int more_flags)
+{
+    long r = sys_mmap(addr, size, prot, L_MAP_PRIVATE | L_MAP_FIXED | more_flags, (long)handle, offset);
+    return sys_failed(r) ? (int)r : 0;
+}
+
 static int linux_map_file(void *ctx, uintptr_t addr, size_t size, int prot, intptr_t handle, uint64_t offset)
 {
     (void)ctx;
-    long r = sys_mmap(addr, size, prot, L_MAP_PRIVATE | L_MAP_FIXED, (long)handle, offset);
-    return sys_failed(r) ? (int)r : 0;
+    return map_file_at(addr, size, prot, handle, offset, 0);
 }
 
 static int linux_map_file_populate(void *ctx, uintptr_t addr, size_t size, int prot, intptr_t handle,
                                    uint64_t offset)
 {
     (void)ctx;
-    long r = sys_mmap(addr, size, prot, L_MAP_PRIVATE | L_MAP_FIXED | L_MAP_POPULATE, (long)handle, offset);
-    return sys_failed(r) ? (int)r : 0;
+    return map_file_at(addr, size, prot, handle, offset, L_MAP_POPULATE);
 }
 
 static int linux_protect(void *ctx, uintptr_t addr, size_t size, int prot)

@@ -58,7 +58,6 @@ struct reloc_state {
     struct writable_range writable[MAX_WRITABLE];
     size_t nwritable;
     bool more_writable; /* writable segments beyond the array: in_writable() decides */
-    uint32_t special_hash[2]; /* of the names resolve_uncached() binds specially (binds_to_itself()) */
 };
 
 struct reloc_entry {
@@ -90,11 +89,6 @@ static void reloc_state_init(struct reloc_state *st, struct elfldr_obj *obj, str
 {
     *st = (struct reloc_state){.obj = obj, .err = err, .table = table, .check_only = check_only};
     st->fast = !check_only && !obj->hooks.reloc_before && !obj->hooks.reloc_after;
-    struct sym_query q;
-    sym_query_init(&q, "__tls_get_addr", NULL);
-    st->special_hash[0] = q.gnu_hash;
-    sym_query_init(&q, "__cxa_thread_atexit_impl", NULL);
-    st->special_hash[1] = q.gnu_hash;
     for (size_t i = 0; i < obj->phnum; i++) {
         const struct elfldr_phdr *ph = &obj->phdrs[i];
         if (ph->p_type != PT_LOAD || !((ph->p_flags & PF_W) || obj->dyn.textrel))
@@ -192,12 +186,14 @@ static bool binds_to_itself(const struct reloc_state *st, uint32_t index)
         ELF_ST_VISIBILITY(ref->st_other) != STV_DEFAULT || ref->st_name >= d->strsz || d->strtab[d->strsz - 1] != '\0')
         return false;
     uint32_t h0 = d->gnu.chains[index - d->gnu.symoffset] & ~(uint32_t)1, h1 = h0 | 1;
-    if (h1 == (st->special_hash[0] | 1) || h1 == (st->special_hash[1] | 1))
+    if (h1 == (GNU_HASH_TLS_GET_ADDR | 1) || h1 == (GNU_HASH_CXA_THREAD_ATEXIT_IMPL | 1))
         return false;
+    /* A lookup of its own name and version in the object finds it (a link editor writes a name and
+     * version once, so no other symbol comes first): hashed, which the range above says, and bindable. */
     struct sym_query q = {0};
     int rc;
     q.version = reference_version(obj, index, &q.version_hash, &rc, NULL);
-    if (rc || !finds_own_symbol(obj, index, &q))
+    if (rc || !symbol_bindable(obj, index, &q))
         return false;
     if (d->symbolic)
         return true;

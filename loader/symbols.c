@@ -456,9 +456,7 @@ static bool version_matches(const struct elfldr_obj *obj, uint32_t index, const 
            (name == q->version || str_cmp(name, q->version) == 0);
 }
 
-/* Whether symbol `index` is a definition another object may bind to, by the query's version: all of
- * symbol_matches() but the name. */
-static bool bindable(const struct elfldr_obj *obj, uint32_t index, const struct sym_query *q)
+bool symbol_bindable(const struct elfldr_obj *obj, uint32_t index, const struct sym_query *q)
 {
     const struct elfldr_sym *s = &obj->dyn.symtab[index];
     unsigned type = ELF_ST_TYPE(s->st_info), bind = ELF_ST_BIND(s->st_info);
@@ -478,13 +476,7 @@ static bool bindable(const struct elfldr_obj *obj, uint32_t index, const struct 
 /* Whether symbol `index` is a definition another object may bind to, by this name and version. */
 static bool symbol_matches(const struct elfldr_obj *obj, uint32_t index, const struct sym_query *q)
 {
-    return name_equals(obj, obj->dyn.symtab[index].st_name, q) && bindable(obj, index, q);
-}
-
-bool finds_own_symbol(const struct elfldr_obj *obj, uint32_t index, const struct sym_query *q)
-{
-    const struct dyninfo *d = &obj->dyn;
-    return d->gnu_hash && d->symtab && index >= d->gnu.symoffset && index < d->gnu.end && bindable(obj, index, q);
+    return name_equals(obj, obj->dyn.symtab[index].st_name, q) && symbol_bindable(obj, index, q);
 }
 
 static int find_gnu(const struct elfldr_obj *obj, const struct sym_query *q, uint32_t *out)

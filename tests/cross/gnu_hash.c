@@ -88,5 +88,10 @@ int main(void)
     CHECK_EQ_INT(q.gnu_hash, 5381, "the hash of the empty name");
     sym_query_init(&q, "printf", NULL);
     CHECK_EQ_INT(q.gnu_hash, 0x156b2bb8u, "the hash of printf");
+    /* The constants relocation compares chains with, for the names it binds specially. */
+    sym_query_init(&q, "__tls_get_addr", NULL);
+    CHECK_EQ_INT(q.gnu_hash, GNU_HASH_TLS_GET_ADDR, "the hash of __tls_get_addr");
+    sym_query_init(&q, "__cxa_thread_atexit_impl", NULL);
+    CHECK_EQ_INT(q.gnu_hash, GNU_HASH_CXA_THREAD_ATEXIT_IMPL, "the hash of __cxa_thread_atexit_impl");
     return check_summary();
 }
