@@ -36,6 +36,7 @@ struct dyninfo {
     struct {
         uint32_t nbuckets, symoffset, bloom_size, bloom_shift;
         uint32_t end; /* the symbols the chains cover, [symoffset, end): checked to lie in the image */
+        uint64_t bucket_div; /* for bucket_of(): 2^64 / nbuckets, rounded up (0 for one bucket) */
         const uint64_t *bloom;
         const uint32_t *buckets, *chains;
     } gnu;
@@ -183,6 +184,54 @@ static inline bool bloom_may_hold(const struct dyninfo *d, uint32_t h0, uint32_t
     uint64_t mask0 = ((uint64_t)1 << (h0 % 64)) | ((uint64_t)1 << ((h0 >> d->gnu.bloom_shift) % 64));
     uint64_t mask1 = ((uint64_t)1 << (h1 % 64)) | ((uint64_t)1 << ((h1 >> d->gnu.bloom_shift) % 64));
     return (word & mask0) == mask0 || (word & mask1) == mask1;
+}
+/* hash % nbuckets without a division, which cost a lookup's hit as much as the rest of its arithmetic:
+ * hash / nbuckets as a 64-bit fraction (hash times 2^64 / nbuckets, rounded up: bucket_div), times
+ * nbuckets, leaves the remainder in the high word. Exact for every 32-bit hash and divisor (Lemire,
+ * Kaser and Kurz, "Faster remainder by direct computation", 2019); one bucket has bucket_div 0. */
+static inline uint64_t gnu_bucket_div(uint32_t nbuckets) { return UINT64_MAX / nbuckets + 1; }
+static inline uint32_t gnu_bucket(const struct dyninfo *d, uint32_t hash)
+{
+    __extension__ typedef unsigned __int128 u128;
+    uint64_t fraction = d->gnu.bucket_div * hash;
+    return (uint32_t)(((u128)fraction * d->gnu.nbuckets) >> 64);
+}
+/* Whether the n bytes at a and b are equal: inline, where a call to memcmp cost a lookup's hit a tenth of
+ * its instructions. Where unaligned loads are cheap, eight bytes at a time with the last eight
+ * overlapping the rest (four and four below eight); no byte outside the n is read. Elsewhere (riscv64)
+ * memcmp. */
+static inline bool bytes_equal(const char *a, const char *b, size_t n)
+{
+#if defined(__x86_64__) || defined(__aarch64__)
+    uint64_t x, y;
+    uint32_t u, v;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            __builtin_memcpy(&x, a + i, 8);
+            __builtin_memcpy(&y, b + i, 8);
+            if (x != y)
+                return false;
+        }
+        __builtin_memcpy(&x, a + n - 8, 8);
+        __builtin_memcpy(&y, b + n - 8, 8);
+        return x == y;
+    }
+    if (n >= 4) {
+        __builtin_memcpy(&u, a, 4);
+        __builtin_memcpy(&v, b, 4);
+        if (u != v)
+            return false;
+        __builtin_memcpy(&u, a + n - 4, 4);
+        __builtin_memcpy(&v, b + n - 4, 4);
+        return u == v;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
+#else
+    return __builtin_memcmp(a, b, n) == 0;
+#endif
 }
 static inline int find_symbol(const struct elfldr_obj *obj, const struct sym_query *q, const struct elfldr_sym **out,
                               struct elfldr_error *err)

@@ -25,6 +25,9 @@ uint32_t elf_sysv_hash(const char *name)
     return h;
 }
 
+/* For the lookup's steps: one function for each way in (a caller's name, a relocation's), no calls within. */
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
 /* Eight characters of a name, c0 in the lowest byte of `v`, as the GNU hash adds them:
  * c0 * 33^7 + c1 * 33^6 + ... + c7 (mod 2^32), in three multiplications rather than eight: pairs
  * c[2j] * 33 + c[2j+1] side by side in 16-bit lanes (at most 8,670), then pairs of those, times 33^2,
@@ -136,12 +139,17 @@ bool sym_query_init_bounded(struct sym_query *q, const char *name, size_t max)
     return true;
 }
 
-void sym_query_init(struct sym_query *q, const char *name, const char *version)
+static ALWAYS_INLINE void query_init(struct sym_query *q, const char *name, const char *version)
 {
     q->name = name;
     q->name_len = gnu_hash_terminated((const unsigned char *)name, &q->gnu_hash);
     q->version = version;
     q->version_hash = version ? elf_sysv_hash(version) : 0;
+}
+
+void sym_query_init(struct sym_query *q, const char *name, const char *version)
+{
+    query_init(q, name, version);
 }
 
 static bool overlaps(uintptr_t lo, uintptr_t hi, uintptr_t start, uint64_t size)
@@ -166,6 +174,7 @@ static int prepare_gnu_hash(struct elfldr_obj *obj, struct elfldr_error *err)
     const uint32_t *buckets = (const uint32_t *)((const uint64_t *)(h + 4) + bloom_size);
     const uint32_t *chains = buckets + nbuckets;
     d->gnu.nbuckets = nbuckets;
+    d->gnu.bucket_div = gnu_bucket_div(nbuckets);
     d->gnu.symoffset = symoffset;
     d->gnu.bloom_size = bloom_size;
     d->gnu.bloom_shift = bloom_shift;
@@ -432,15 +441,15 @@ int prepare_versions(struct elfldr_obj *obj, struct elfldr_error *err)
 
 /* ---- lookup ------------------------------------------------------------------------------------ */
 
-/* The name and its terminator lie within DT_STRSZ and equal the query's: one memcmp, the length known. */
-static bool name_equals(const struct elfldr_obj *obj, uint32_t st_name, const struct sym_query *q)
+/* The name and its terminator lie within DT_STRSZ and equal the query's, the length known. */
+static ALWAYS_INLINE bool name_equals(const struct elfldr_obj *obj, uint32_t st_name, const struct sym_query *q)
 {
     const struct dyninfo *d = &obj->dyn;
     return st_name < d->strsz && d->strsz - st_name > q->name_len &&
-           __builtin_memcmp(d->strtab + st_name, q->name, q->name_len + 1) == 0;
+           bytes_equal(d->strtab + st_name, q->name, q->name_len + 1);
 }
 
-static bool version_matches(const struct elfldr_obj *obj, uint32_t index, const struct sym_query *q)
+static ALWAYS_INLINE bool version_matches(const struct elfldr_obj *obj, uint32_t index, const struct sym_query *q)
 {
     uint16_t vs = obj->dyn.versym[index];
     if (!q->version)
@@ -456,7 +465,7 @@ static bool version_matches(const struct elfldr_obj *obj, uint32_t index, const 
            (name == q->version || str_cmp(name, q->version) == 0);
 }
 
-bool symbol_bindable(const struct elfldr_obj *obj, uint32_t index, const struct sym_query *q)
+static ALWAYS_INLINE bool bindable(const struct elfldr_obj *obj, uint32_t index, const struct sym_query *q)
 {
     const struct elfldr_sym *s = &obj->dyn.symtab[index];
     unsigned type = ELF_ST_TYPE(s->st_info), bind = ELF_ST_BIND(s->st_info);
@@ -473,16 +482,21 @@ bool symbol_bindable(const struct elfldr_obj *obj, uint32_t index, const struct 
     return !obj->dyn.versym || version_matches(obj, index, q);
 }
 
-/* Whether symbol `index` is a definition another object may bind to, by this name and version. */
-static bool symbol_matches(const struct elfldr_obj *obj, uint32_t index, const struct sym_query *q)
+bool symbol_bindable(const struct elfldr_obj *obj, uint32_t index, const struct sym_query *q)
 {
-    return name_equals(obj, obj->dyn.symtab[index].st_name, q) && symbol_bindable(obj, index, q);
+    return bindable(obj, index, q);
 }
 
-static int find_gnu(const struct elfldr_obj *obj, const struct sym_query *q, uint32_t *out)
+/* Whether symbol `index` is a definition another object may bind to, by this name and version. */
+static ALWAYS_INLINE bool symbol_matches(const struct elfldr_obj *obj, uint32_t index, const struct sym_query *q)
+{
+    return name_equals(obj, obj->dyn.symtab[index].st_name, q) && bindable(obj, index, q);
+}
+
+static ALWAYS_INLINE int find_gnu(const struct elfldr_obj *obj, const struct sym_query *q, uint32_t *out)
 {
     const struct dyninfo *d = &obj->dyn;
-    uint32_t i = d->gnu.buckets[q->gnu_hash % d->gnu.nbuckets]; /* the bloom filter passed (find_symbol) */
+    uint32_t i = d->gnu.buckets[gnu_bucket(d, q->gnu_hash)]; /* the bloom filter passed (find_symbol) */
     if (i < d->gnu.symoffset)
         return ELFLDR_E_NOT_FOUND;
     /* prepare_gnu_hash proved the chains lie in the image up to gnu.end; stop there whatever they say. */
@@ -517,10 +531,8 @@ static int find_sysv(const struct elfldr_obj *obj, const struct sym_query *q, ui
     return ELFLDR_E_NOT_FOUND;
 }
 
-int find_symbol_in_chains(const struct elfldr_obj *obj, const struct sym_query *q, const struct elfldr_sym **out,
-                          struct elfldr_error *err)
+static ALWAYS_INLINE int in_chains(const struct elfldr_obj *obj, const struct sym_query *q, const struct elfldr_sym **out)
 {
-    (void)err;
     uint32_t index;
     int rc;
     if (!obj->dyn.symtab)
@@ -536,6 +548,13 @@ int find_symbol_in_chains(const struct elfldr_obj *obj, const struct sym_query *
     return rc;
 }
 
+int find_symbol_in_chains(const struct elfldr_obj *obj, const struct sym_query *q, const struct elfldr_sym **out,
+                          struct elfldr_error *err)
+{
+    (void)err;
+    return in_chains(obj, q, out);
+}
+
 uintptr_t symbol_address(const struct elfldr_obj *obj, const struct elfldr_sym *sym)
 {
     if (sym->st_shndx == SHN_ABS)
@@ -543,13 +562,12 @@ uintptr_t symbol_address(const struct elfldr_obj *obj, const struct elfldr_sym *
     return obj->load_bias + sym->st_value;
 }
 
-int lookup_query(const struct elfldr_obj *obj, const struct sym_query *q, uintptr_t *addr,
-                 const struct elfldr_sym **sym)
+/* What a lookup does once the object's bloom filter let the name pass. */
+static __attribute__((noinline)) int lookup_in_chains(const struct elfldr_obj *obj, const struct sym_query *q,
+                                                      uintptr_t *addr, const struct elfldr_sym **sym)
 {
-    if (q->version && (obj->flags & ELFLDR_LOAD_MAP_ONLY) && !obj->versions)
-        return ELFLDR_E_NOT_FOUND; /* no version table was built */
     const struct elfldr_sym *found;
-    int rc = find_symbol(obj, q, &found, NULL);
+    int rc = in_chains(obj, q, &found);
     if (rc)
         return rc;
     uintptr_t value = symbol_address(obj, found);
@@ -566,14 +584,32 @@ int lookup_query(const struct elfldr_obj *obj, const struct sym_query *q, uintpt
     return 0;
 }
 
+/* The filter is asked inline: most lookups in most objects end there, without a call. */
+static ALWAYS_INLINE int lookup_inline(const struct elfldr_obj *obj, const struct sym_query *q, uintptr_t *addr,
+                                       const struct elfldr_sym **sym)
+{
+    if (q->version && (obj->flags & ELFLDR_LOAD_MAP_ONLY) && !obj->versions)
+        return ELFLDR_E_NOT_FOUND; /* no version table was built */
+    const struct dyninfo *d = &obj->dyn;
+    if (d->gnu_hash && d->symtab && !bloom_may_hold(d, q->gnu_hash, q->gnu_hash))
+        return ELFLDR_E_NOT_FOUND;
+    return lookup_in_chains(obj, q, addr, sym);
+}
+
+int lookup_query(const struct elfldr_obj *obj, const struct sym_query *q, uintptr_t *addr,
+                 const struct elfldr_sym **sym)
+{
+    return lookup_inline(obj, q, addr, sym);
+}
+
 int elfldr_lookup(const struct elfldr_obj *obj, const char *name, const char *version, uintptr_t *addr,
                   const struct elfldr_sym **sym)
 {
     if (!obj || !name)
         return ELFLDR_E_INVAL;
     struct sym_query q;
-    sym_query_init(&q, name, version);
-    return lookup_query(obj, &q, addr, sym);
+    query_init(&q, name, version);
+    return lookup_inline(obj, &q, addr, sym);
 }
 
 void *elfldr_sym(const struct elfldr_obj *obj, const char *name)
