@@ -13,6 +13,9 @@ bool string_ok(const struct elfldr_obj *obj, uint64_t offset)
     const struct dyninfo *d = &obj->dyn;
     if (!d->strtab || offset >= d->strsz)
         return false;
+    /* A table that ends in a NUL ends every string in it: link editors make them so. */
+    if (d->strtab[d->strsz - 1] == '\0')
+        return true;
     for (uint64_t i = offset; i < d->strsz; i++)
         if (d->strtab[i] == '\0')
             return true;
