@@ -100,7 +100,12 @@ static size_t gnu_hash_bounded(const unsigned char *s, size_t max, uint32_t *has
  * AddressSanitizer or ThreadSanitizer. */
 #define NOT_SANITIZED __attribute__((no_sanitize("address", "thread")))
 
-static NOT_SANITIZED size_t gnu_hash_terminated(const unsigned char *s, uint32_t *hash)
+struct hashed {
+    size_t len;
+    uint32_t hash;
+};
+
+static NOT_SANITIZED struct hashed gnu_hash_terminated(const unsigned char *s)
 {
     uint32_t h = 5381;
     size_t n = 0;
@@ -114,8 +119,7 @@ static NOT_SANITIZED size_t gnu_hash_terminated(const unsigned char *s, uint32_t
             uint64_t z = zero_bytes(v);
             if (z) {
                 unsigned k = first_marked_byte(z);
-                *hash = h * pow33(k) + gnu_hash_head(v, k);
-                return n + k;
+                return (struct hashed){n + k, h * pow33(k) + gnu_hash_head(v, k)};
             }
             h = h * pow33(8) + gnu_hash_word(v);
         }
@@ -123,8 +127,7 @@ static NOT_SANITIZED size_t gnu_hash_terminated(const unsigned char *s, uint32_t
 #endif
     for (; s[n]; n++)
         h = h * 33 + s[n];
-    *hash = h;
-    return n;
+    return (struct hashed){n, h};
 }
 
 bool sym_query_init_bounded(struct sym_query *q, const char *name, size_t max)
@@ -142,7 +145,9 @@ bool sym_query_init_bounded(struct sym_query *q, const char *name, size_t max)
 static ALWAYS_INLINE void query_init(struct sym_query *q, const char *name, const char *version)
 {
     q->name = name;
-    q->name_len = gnu_hash_terminated((const unsigned char *)name, &q->gnu_hash);
+    struct hashed h = gnu_hash_terminated((const unsigned char *)name); /* in two registers */
+    q->name_len = h.len;
+    q->gnu_hash = h.hash;
     q->version = version;
     q->version_hash = version ? elf_sysv_hash(version) : 0;
 }
