@@ -92,6 +92,30 @@ static int mini_read(void *ctx, intptr_t handle, uint64_t offset, void *buf, siz
 
 static void *metadata_alloc_ctx(void *ctx, size_t size) { return metadata_alloc(&((struct mini *)ctx)->metadata_used, size); }
 
+/* Writable file pages are made private as they are mapped, although the core populates nothing for a
+ * mapped-only object: the interpreter writes nearly all of them at once (relocation), and a page the
+ * check reads first (the dynamic section) would fault twice, to read and then to copy. /bin/true: 55
+ * page faults -> 48. The bss is left to fault: it may be large. */
+static int mini_map_file(void *ctx, uintptr_t addr, size_t size, int prot, intptr_t handle, uint64_t offset)
+{
+    (void)ctx;
+    struct elfldr_ops linux_ops;
+    elfldr_linux_ops(&linux_ops);
+    return ((prot & ELFLDR_PROT_WRITE) ? linux_ops.map_file_populate : linux_ops.map_file)(linux_ops.ctx, addr, size,
+                                                                                          prot, handle, offset);
+}
+
+static int mini_protect(void *ctx, uintptr_t addr, size_t size, int prot)
+{
+    (void)ctx;
+    struct elfldr_ops linux_ops;
+    elfldr_linux_ops(&linux_ops);
+    int rc = linux_ops.protect(linux_ops.ctx, addr, size, prot);
+    if (rc == 0 && (prot & ELFLDR_PROT_WRITE))
+        (void)linux_ops.populate(linux_ops.ctx, addr, size); /* only sooner: it may fail */
+    return rc;
+}
+
 static void mini_ops(struct mini *m, struct elfldr_ops *ops)
 {
     elfldr_linux_ops(ops);
@@ -101,6 +125,8 @@ static void mini_ops(struct mini *m, struct elfldr_ops *ops)
     ops->read = mini_read;
     ops->file_size = mini_file_size;
     ops->file_id = mini_file_id;
+    ops->map_file = mini_map_file;
+    ops->protect = mini_protect;
 }
 
 void *mini_alloc(size_t size)
