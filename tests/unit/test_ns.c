@@ -512,6 +512,50 @@ Test(ns, dt_symbolic_binds_the_library_first)
     free_ns_clean(ns);
 }
 
+/* Misses on two handles in turn each name their own library (the namespace keeps the last one's name
+ * until another handle misses), also after the first handle was closed and another took its place; a
+ * name longer than the message keeps is cut, not overrun. */
+Test(ns, each_dlsym_miss_names_its_own_library)
+{
+    struct elfldr_ns *ns = new_ns(fixture_dir, false, false);
+    void *callee = elfldr_dlopen(ns, "libcallee.so", ELFLDR_RTLD_NOW);
+    void *b = elfldr_dlopen(ns, "libscope_b.so", ELFLDR_RTLD_NOW);
+    cr_assert(callee && b, "dlopen: %s", elfldr_dlerror(ns));
+    static const struct {
+        int which;
+        const char *symbol, *want;
+    } misses[] = {
+        {0, "first_miss", "libcallee.so: undefined symbol: first_miss"},
+        {0, "second_miss", "libcallee.so: undefined symbol: second_miss"},
+        {1, "third_miss", "libscope_b.so: undefined symbol: third_miss"},
+        {0, "fourth_miss", "libcallee.so: undefined symbol: fourth_miss"},
+    };
+    for (size_t i = 0; i < sizeof(misses) / sizeof(misses[0]); i++) {
+        cr_assert_null(elfldr_dlsym(misses[i].which ? b : callee, misses[i].symbol));
+        const char *message = elfldr_dlerror(ns);
+        cr_assert(message && strstr(message, misses[i].want), "miss %zu: %s", i, message ? message : "(none)");
+    }
+    cr_assert_eq(elfldr_dlclose(callee), 0);
+    void *again = elfldr_dlopen(ns, "libscope_a.so", ELFLDR_RTLD_NOW);
+    cr_assert_not_null(again, "dlopen: %s", elfldr_dlerror(ns));
+    cr_assert_null(elfldr_dlsym(again, "fifth_miss"));
+    const char *message = elfldr_dlerror(ns);
+    cr_assert(message && strstr(message, "libscope_a.so: undefined symbol: fifth_miss"), "%s", message ? message : "(none)");
+    char name[300];
+    memset(name, 'x', sizeof(name) - 1);
+    name[sizeof(name) - 1] = '\0';
+    cr_assert_null(elfldr_dlsym(again, name));
+    message = elfldr_dlerror(ns);
+    cr_assert_not_null(message);
+    const char *run = strstr(message, "undefined symbol: x");
+    cr_assert_not_null(run, "%s", message);
+    size_t xs = strspn(run + strlen("undefined symbol: "), "x");
+    cr_assert(xs > 64 && xs < sizeof(name) - 1, "the long name kept %zu of %zu characters", xs, sizeof(name) - 1);
+    cr_assert_eq(elfldr_dlclose(again), 0);
+    cr_assert_eq(elfldr_dlclose(b), 0);
+    free_ns_clean(ns);
+}
+
 /* A dlsym that finds nothing says so through dlerror, once, naming the library, the symbol and the
  * version asked for; an error recorded after it replaces it. */
 Test(ns, a_dlsym_miss_is_told_by_dlerror_once)
