@@ -39,14 +39,17 @@ struct writable_range {
 #define MAX_WRITABLE 8
 
 /* Symbols resolved so far, by index: the GOT and PLT entries of one symbol, and the many references
- * to a few hot ones, lie apart in the tables. Direct-mapped; index 0 (no symbol) marks a free slot. */
+ * to a few hot ones, lie apart in the tables. Direct-mapped; a slot is in use when its bit in
+ * resolved_used is set, so that a relocation run (and each lazy binding, which makes a state of its
+ * own) starts without clearing the slots. */
 #define RESOLVED_SLOTS 64
 
 struct reloc_state {
     struct elfldr_obj *obj;
     struct elfldr_error *err;
     struct sym_cache cache; /* the last symbol resolved: the fast path's runs compare against it */
-    struct sym_cache resolved[RESOLVED_SLOTS];
+    uint64_t resolved_used; /* bit i: resolved[i] holds a symbol */
+    struct sym_cache resolved[RESOLVED_SLOTS]; /* not cleared: read only where its bit is set */
     bool irelative_pass;
     size_t irelative_count; /* IRELATIVE entries the first pass left for the second */
     bool lazy_table;   /* JUMP_SLOT entries are left for lazy_fixup, only rebased */
@@ -87,8 +90,22 @@ static size_t field_size(enum elfldr_reloc_class rc)
 static void reloc_state_init(struct reloc_state *st, struct elfldr_obj *obj, struct elfldr_error *err,
                              const char *table, bool check_only)
 {
-    *st = (struct reloc_state){.obj = obj, .err = err, .table = table, .check_only = check_only};
+    /* Field by field: the state is on the stack and most of it is the resolved slots, which need no
+     * clearing (resolved_used says which hold something). */
+    st->obj = obj;
+    st->err = err;
+    st->cache = (struct sym_cache){0};
+    st->resolved_used = 0;
+    st->irelative_pass = false;
+    st->irelative_count = 0;
+    st->lazy_table = false;
+    st->tlsdesc[0] = st->tlsdesc[1] = 0;
+    st->table = table;
+    st->check_only = check_only;
     st->fast = !check_only && !obj->hooks.reloc_before && !obj->hooks.reloc_after;
+    st->lazy_bind = false;
+    st->nwritable = 0;
+    st->more_writable = false;
     for (size_t i = 0; i < obj->phnum; i++) {
         const struct elfldr_phdr *ph = &obj->phdrs[i];
         if (ph->p_type != PT_LOAD || !((ph->p_flags & PF_W) || obj->dyn.textrel))
@@ -343,6 +360,7 @@ remember:
         struct sym_cache c = {true, index, *value, *size, *def_obj_out};
         st->cache = c; /* both from c: a copy of st->cache would wait for the stores just made */
         st->resolved[index % RESOLVED_SLOTS] = c;
+        st->resolved_used |= (uint64_t)1 << (index % RESOLVED_SLOTS);
     }
     return 0;
 }
@@ -359,7 +377,7 @@ static inline int resolve_symbol(struct reloc_state *st, uint32_t index, bool fo
         return 0;
     }
     const struct sym_cache *slot = &st->resolved[index % RESOLVED_SLOTS];
-    if (!for_copy && slot->valid && slot->index == index) {
+    if (!for_copy && ((st->resolved_used >> (index % RESOLVED_SLOTS)) & 1) && slot->index == index) {
         st->cache = *slot;
         *value = slot->value;
         *size = slot->size;
