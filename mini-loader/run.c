@@ -95,14 +95,19 @@ static void *metadata_alloc_ctx(void *ctx, size_t size) { return metadata_alloc(
 /* Writable file pages are made private as they are mapped, although the core populates nothing for a
  * mapped-only object: the interpreter writes nearly all of them at once (relocation), and a page the
  * check reads first (the dynamic section) would fault twice, to read and then to copy. /bin/true: 55
- * page faults -> 48. The bss is left to fault: it may be large. */
+ * page faults -> 47. Up to POPULATE_MAX bytes at a time (python3's are 1.3 MB): a program with a huge
+ * initialised .data would otherwise hold all of it from the start, which an execve does not do. The
+ * bss is left to fault. */
+#define POPULATE_MAX ((size_t)16 << 20)
+
 static int mini_map_file(void *ctx, uintptr_t addr, size_t size, int prot, intptr_t handle, uint64_t offset)
 {
     (void)ctx;
     struct elfldr_ops linux_ops;
     elfldr_linux_ops(&linux_ops);
-    return ((prot & ELFLDR_PROT_WRITE) ? linux_ops.map_file_populate : linux_ops.map_file)(linux_ops.ctx, addr, size,
-                                                                                          prot, handle, offset);
+    bool populate = (prot & ELFLDR_PROT_WRITE) && size <= POPULATE_MAX;
+    return (populate ? linux_ops.map_file_populate : linux_ops.map_file)(linux_ops.ctx, addr, size, prot, handle,
+                                                                          offset);
 }
 
 static int mini_protect(void *ctx, uintptr_t addr, size_t size, int prot)
@@ -111,7 +116,7 @@ static int mini_protect(void *ctx, uintptr_t addr, size_t size, int prot)
     struct elfldr_ops linux_ops;
     elfldr_linux_ops(&linux_ops);
     int rc = linux_ops.protect(linux_ops.ctx, addr, size, prot);
-    if (rc == 0 && (prot & ELFLDR_PROT_WRITE))
+    if (rc == 0 && (prot & ELFLDR_PROT_WRITE) && size <= POPULATE_MAX)
         (void)linux_ops.populate(linux_ops.ctx, addr, size); /* only sooner: it may fail */
     return rc;
 }
