@@ -770,6 +770,37 @@ static int entry_target_error(struct reloc_state *st, uintptr_t table, size_t i,
     return target_error(st, &e, st->obj->load_bias + e.offset, 8);
 }
 
+/* The tightest loops, for a RELA table's runs in the hot segment: RELATIVE entries (B + A), and the
+ * entries that repeat the one just bound, the same type and symbol (S + A: a symbol's R_X86_64_64
+ * entries lie together). Each returns how many entries of the run it stored; one it does not take (an
+ * entry of another kind, or a target outside the hot segment) is left to fast_run's own loop, which
+ * asks everything. One comparison for the target: below the segment the difference wraps, so it is
+ * out of range too. */
+static HOT_PATH size_t relative_run(const struct elf64_rela *r, size_t n, uintptr_t bias, struct hot_range hot)
+{
+    size_t k = 0;
+    for (; k < n && ELF_R_TYPE(r[k].r_info) == ARCH_R_RELATIVE; k++) {
+        uintptr_t where = bias + r[k].r_offset;
+        if (where - hot.start >= hot.span)
+            break;
+        store64(where, bias + (uint64_t)r[k].r_addend);
+    }
+    return k;
+}
+
+static HOT_PATH size_t repeat_run(const struct elf64_rela *r, size_t n, uint64_t info, uintptr_t value, uintptr_t bias,
+                                  struct hot_range hot)
+{
+    size_t k = 0;
+    for (; k < n && r[k].r_info == info; k++) {
+        uintptr_t where = bias + r[k].r_offset;
+        if (where - hot.start >= hot.span)
+            break;
+        store64(where, value + (uint64_t)r[k].r_addend);
+    }
+    return k;
+}
+
 /* From entry *i on, the entries that make most of the work, as apply() does them without hooks:
  * R_*_RELATIVE (B + A), and bound entries whose symbol the cache holds (S + A). Link editors put the
  * RELATIVE entries first (DT_RELACOUNT of them, a count not trusted here: each entry says what it is)
@@ -786,6 +817,7 @@ static HOT_PATH int fast_run(struct reloc_state *st, uintptr_t table, size_t *i,
     const uint32_t cached_sym = st->cache.valid ? st->cache.index : 0;
     const uintptr_t cached_value = st->cache.value;
     const bool lazy_table = st->lazy_table;
+    const struct elf64_rela *rela_table = (const struct elf64_rela *)table;
     for (; *i < count; ++*i) {
         uint64_t offset, info, addend;
         read_raw(table, *i, rela, &offset, &info, &addend);
@@ -793,6 +825,10 @@ static HOT_PATH int fast_run(struct reloc_state *st, uintptr_t table, size_t *i,
         uintptr_t where = bias + offset;
         /* RELATIVE first and on its own: the shortest way for the most entries. */
         if (type == ARCH_R_RELATIVE) {
+            if (rela && where - hot.start < hot.span) {
+                *i += relative_run(rela_table + *i, count - *i, bias, hot) - 1; /* this one and its run */
+                continue;
+            }
             if (!may_write_word(st, hot, where))
                 return entry_target_error(st, table, *i, rela);
             store64(where, bias + (rela ? addend : load64(where)));
@@ -805,6 +841,8 @@ static HOT_PATH int fast_run(struct reloc_state *st, uintptr_t table, size_t *i,
             return entry_target_error(st, table, *i, rela);
         bool implicit = !rela && rc_class == ELFLDR_RC_ABS64;
         store64(where, cached_value + (implicit ? load64(where) : addend));
+        if (rela && *i + 1 < count && rela_table[*i + 1].r_info == info)
+            *i += repeat_run(rela_table + *i + 1, count - *i - 1, info, cached_value, bias, hot);
     }
     return 0;
 }
