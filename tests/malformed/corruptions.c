@@ -62,12 +62,19 @@ static void set_reloc_symbol(Elf64_Rela *rela, uint64_t symbol)
     rela->r_info = ELF64_R_INFO(symbol, ELF64_R_TYPE(rela->r_info));
 }
 
-/* The RELATIVE relocation that fills the first DT_INIT_ARRAY slot with the constructor's address. */
+/* The RELATIVE relocation that fills a slot of a constructor or destructor array with its function. */
+static Elf64_Rela *array_slot_reloc(struct image *img, uint64_t slot)
+{
+    Elf64_Rela *rela = image_need_rela_at(img, slot);
+    cr_assert_eq(ELF64_R_TYPE(rela->r_info), HOST_R_RELATIVE, "the slot at %#lx is not relocated RELATIVE",
+                 (unsigned long)slot);
+    return rela;
+}
+
+/* The first DT_INIT_ARRAY slot's. */
 static Elf64_Rela *init_array_reloc(struct image *img)
 {
-    Elf64_Rela *rela = image_need_rela_at(img, dyn_value(img, DT_INIT_ARRAY));
-    cr_assert_eq(ELF64_R_TYPE(rela->r_info), HOST_R_RELATIVE, "the constructor slot is not relocated RELATIVE");
-    return rela;
+    return array_slot_reloc(img, dyn_value(img, DT_INIT_ARRAY));
 }
 
 /* ---- the ELF header ----------------------------------------------------------------------- */
@@ -770,6 +777,13 @@ static void init_array_ptr_far(struct image *img)
     init_array_reloc(img)->r_addend = (int64_t)beyond_image(img);
 }
 
+/* A destructor's slot: the victim's arrays have one slot each, DT_FINI_ARRAY after DT_INIT_ARRAY, so
+ * this is also the last slot of all, which a check of the constructors alone would miss. */
+static void fini_array_ptr_into_data(struct image *img)
+{
+    array_slot_reloc(img, dyn_value(img, DT_FINI_ARRAY))->r_addend = (int64_t)writable_load(img)->p_vaddr;
+}
+
 static void dt_init_into_data(struct image *img)
 {
     set_dyn(img, DT_INIT, writable_load(img)->p_vaddr);
@@ -931,6 +945,7 @@ const struct corruption corruptions[] = {
     ENTRY(init_array_ptr_into_data, INIT),
     ENTRY(init_array_ptr_into_headers, INIT),
     ENTRY(init_array_ptr_far, INIT),
+    ENTRY(fini_array_ptr_into_data, INIT),
     ENTRY(dt_init_into_data, INIT),
 };
 
