@@ -102,9 +102,11 @@ static int map_file_part(struct elfldr_obj *obj, const struct source *src, const
     /* Writable while the bss tail is zeroed or the bytes copied; the final protection comes after. */
     int first_prot = use_file_map ? (tail ? prot | ELFLDR_PROT_WRITE : prot) : ELFLDR_PROT_READ | ELFLDR_PROT_WRITE;
     /* The file pages relocation will write (GOT, .data.rel.ro), made private in one call rather than a
-     * fault each; not the bss, which may be large and is zero until used. */
+     * fault each; not the bss, which may be large and is zero until used. A mapped-only object's only
+     * where the caller asks (its relocator writes them): `prot` is the segment's own, not first_prot's
+     * write permission for zeroing a tail. */
     bool populate = use_file_map && (prot & ELFLDR_PROT_WRITE) && obj->ops.populate &&
-                    !(obj->flags & (ELFLDR_LOAD_MAP_ONLY | ELFLDR_LOAD_NO_RUN));
+                    (!(obj->flags & (ELFLDR_LOAD_MAP_ONLY | ELFLDR_LOAD_NO_RUN)) || (obj->flags & ELFLDR_LOAD_POPULATE));
     int rc = 0;
     if (how == IN_SPAN) {
         if (first_prot != span_prot && (rc = obj->ops.protect(obj->ops.ctx, start, end - start, first_prot)))
@@ -122,6 +124,10 @@ static int map_file_part(struct elfldr_obj *obj, const struct source *src, const
     }
     if (rc)
         return map_failed(index, use_file_map ? "file bytes" : "pages for file bytes", start, end - start, rc, err);
+    /* Before the tail is zeroed: its page is then present too. A writable segment's protection is its
+     * first, so none follows. */
+    if (populate)
+        (void)obj->ops.populate(obj->ops.ctx, start, end - start);
     if (!use_file_map && (rc = copy_bytes(obj, src, seg, ph->p_offset, ph->p_filesz, index, err)))
         return rc;
     if (tail)
@@ -129,8 +135,6 @@ static int map_file_part(struct elfldr_obj *obj, const struct source *src, const
     if (first_prot != prot && (rc = obj->ops.protect(obj->ops.ctx, start, end - start, prot)))
         return set_error(err, ELFLDR_E_PROTECT, "segment %u: cannot protect %x size %x (errno %d)", U(index),
                          U(start), U(end - start), (int64_t)-rc);
-    if (populate)
-        (void)obj->ops.populate(obj->ops.ctx, start, end - start);
     return 0;
 }
 

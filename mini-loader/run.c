@@ -10,6 +10,11 @@
 
 #define PAGE 4096
 #define MAX_PATH 4096
+/* How the program and its interpreter are loaded: mapped, not relocated, and handed to the
+ * interpreter only once checked sound; their writable file pages made private at once, as the
+ * interpreter writes nearly all of them, and a page the check reads first (the dynamic section) would
+ * fault twice, to read and then to copy (/bin/true: 55 page faults to 47). */
+#define MINI_LOAD_FLAGS (ELFLDR_LOAD_MAP_ONLY | ELFLDR_LOAD_CHECK | ELFLDR_LOAD_POPULATE)
 
 /* elfldr's metadata for the two objects: from a buffer in mini-loader's bss, never given back (it
  * goes when mini-loader unmaps itself), so that a start costs no system call for it. */
@@ -92,35 +97,6 @@ static int mini_read(void *ctx, intptr_t handle, uint64_t offset, void *buf, siz
 
 static void *metadata_alloc_ctx(void *ctx, size_t size) { return metadata_alloc(&((struct mini *)ctx)->metadata_used, size); }
 
-/* Writable file pages are made private as they are mapped, although the core populates nothing for a
- * mapped-only object: the interpreter writes nearly all of them at once (relocation), and a page the
- * check reads first (the dynamic section) would fault twice, to read and then to copy. /bin/true: 55
- * page faults -> 47. Up to POPULATE_MAX bytes at a time (python3's are 1.3 MB): a program with a huge
- * initialised .data would otherwise hold all of it from the start, which an execve does not do. The
- * bss is left to fault. */
-#define POPULATE_MAX ((size_t)16 << 20)
-
-static int mini_map_file(void *ctx, uintptr_t addr, size_t size, int prot, intptr_t handle, uint64_t offset)
-{
-    (void)ctx;
-    struct elfldr_ops linux_ops;
-    elfldr_linux_ops(&linux_ops);
-    bool populate = (prot & ELFLDR_PROT_WRITE) && size <= POPULATE_MAX;
-    return (populate ? linux_ops.map_file_populate : linux_ops.map_file)(linux_ops.ctx, addr, size, prot, handle,
-                                                                          offset);
-}
-
-static int mini_protect(void *ctx, uintptr_t addr, size_t size, int prot)
-{
-    (void)ctx;
-    struct elfldr_ops linux_ops;
-    elfldr_linux_ops(&linux_ops);
-    int rc = linux_ops.protect(linux_ops.ctx, addr, size, prot);
-    if (rc == 0 && (prot & ELFLDR_PROT_WRITE) && size <= POPULATE_MAX)
-        (void)linux_ops.populate(linux_ops.ctx, addr, size); /* only sooner: it may fail */
-    return rc;
-}
-
 static void mini_ops(struct mini *m, struct elfldr_ops *ops)
 {
     elfldr_linux_ops(ops);
@@ -130,8 +106,6 @@ static void mini_ops(struct mini *m, struct elfldr_ops *ops)
     ops->read = mini_read;
     ops->file_size = mini_file_size;
     ops->file_id = mini_file_id;
-    ops->map_file = mini_map_file;
-    ops->protect = mini_protect;
 }
 
 void *mini_alloc(size_t size)
@@ -352,7 +326,7 @@ static int load_interp(struct mini *m, const char *interp_path)
     mini_ops(m, &ops);
     struct elfldr_load_opts opts = {0};
     opts.ops = &ops;
-    opts.flags = ELFLDR_LOAD_MAP_ONLY | ELFLDR_LOAD_CHECK; /* handed to ld.so only once known sound */
+    opts.flags = MINI_LOAD_FLAGS;
     struct elfldr_error err;
     remember_file(m, fd, (const unsigned char *)0, 0);
     int rc = elfldr_load_handle(fd, interp_path, &opts, &m->interp, &err);
@@ -415,7 +389,7 @@ int run_program(struct mini *m)
     mini_ops(m, &ops);
     struct elfldr_load_opts opts = {0};
     opts.ops = &ops;
-    opts.flags = ELFLDR_LOAD_MAP_ONLY | ELFLDR_LOAD_CHECK; /* handed to ld.so only once known sound */
+    opts.flags = MINI_LOAD_FLAGS;
     struct elfldr_error err;
     int rc = elfldr_load_handle(fd, m->path, &opts, &m->program, &err);
     if (rc) {

@@ -313,6 +313,10 @@ struct elfldr_hooks {
                                        DT_INIT/DT_FINI and the constructor pointers the image or its
                                        relative relocations give. For handing an image to another
                                        relocator (mini-loader to ld.so) only once it is known sound. */
+#define ELFLDR_LOAD_POPULATE 0x80   /* with MAP_ONLY or NO_RUN: make the file pages of writable segments
+                                       private and present as they are mapped, as a full load does,
+                                       for a caller whose relocator will write them (mini-loader
+                                       before ld.so); the bss is left to its first touch */
 
 struct elfldr_load_opts {
     const struct elfldr_ops *ops;     /* NULL: elfldr_linux_ops */

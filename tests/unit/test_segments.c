@@ -176,7 +176,7 @@ TEST_LINUX_WAYS(segments, protections_follow_the_program_headers)
  * offset 0x1000 below its address) is mapped apart; with the Linux table, mapped and made present
  * in one call (map_file_populate), and with a table that has no such call, mapped and then populated.
  * Either way its data reads as the file has it, relocated. With ELFLDR_LOAD_MAP_ONLY nothing is
- * populated: nothing will be written. */
+ * populated, nothing being written, unless ELFLDR_LOAD_POPULATE asks for it as a full load does. */
 static void check_data_segment_mapping(struct harness *h, unsigned flags, long want_combined, long want_populate)
 {
     h->counting.map_file_populates = h->counting.populates = 0;
@@ -203,6 +203,8 @@ Test(segments, a_writable_segment_apart_is_mapped_and_populated_in_one_call)
     harness_init(&harness, WAY_LINUX_PATH);
     check_data_segment_mapping(&harness, 0, 1, 0);
     check_data_segment_mapping(&harness, ELFLDR_LOAD_MAP_ONLY, 0, 0);
+    check_data_segment_mapping(&harness, ELFLDR_LOAD_MAP_ONLY | ELFLDR_LOAD_POPULATE, 1, 0);
+    check_data_segment_mapping(&harness, ELFLDR_LOAD_NO_RUN | ELFLDR_LOAD_POPULATE, 1, 0);
     harness_fini(&harness);
 
     /* The same table without the combined call. */
@@ -210,5 +212,6 @@ Test(segments, a_writable_segment_apart_is_mapped_and_populated_in_one_call)
     harness.inner.map_file_populate = NULL;
     counting_ops_init(&harness.counting, &harness.inner);
     check_data_segment_mapping(&harness, 0, 0, 1);
+    check_data_segment_mapping(&harness, ELFLDR_LOAD_MAP_ONLY | ELFLDR_LOAD_POPULATE, 0, 1);
     harness_fini(&harness);
 }
