@@ -36,7 +36,7 @@ struct dyninfo {
     struct {
         uint32_t nbuckets, symoffset, bloom_size, bloom_shift;
         uint32_t end; /* the symbols the chains cover, [symoffset, end): checked to lie in the image */
-        uint64_t bucket_div; /* for bucket_of(): 2^64 / nbuckets, rounded up (0 for one bucket) */
+        uint64_t bucket_div; /* for gnu_bucket(): 2^64 / nbuckets, rounded up (0 for one bucket) */
         const uint64_t *bloom;
         const uint32_t *buckets, *chains;
     } gnu;
@@ -172,8 +172,8 @@ void sym_query_init(struct sym_query *q, const char *name, const char *version);
 /* The same for a name in a string table, unversioned: false when it has no terminator in `max` bytes
  * (the check and the hash in one pass over the name). */
 bool sym_query_init_bounded(struct sym_query *q, const char *name, size_t max);
-/* 0 and *out set; ELFLDR_E_NOT_FOUND; or an error (set in err) for a malformed table. The GNU bloom
- * filter is checked here, inline, where most of a scope's objects answer: no call for them. */
+/* The walk of the hash chains, for a name the object's bloom filter let pass (or that has none): 0 and
+ * *out set; ELFLDR_E_NOT_FOUND; or an error (set in err) for a malformed table. */
 int find_symbol_in_chains(const struct elfldr_obj *obj, const struct sym_query *q, const struct elfldr_sym **out,
                           struct elfldr_error *err);
 /* Whether the GNU bloom filter of `d` may hold a name hashed `h0` or `h1` (the same value twice for one
@@ -233,13 +233,17 @@ static inline bool bytes_equal(const char *a, const char *b, size_t n)
     return __builtin_memcmp(a, b, n) == 0;
 #endif
 }
+/* Whether the object's chains are worth walking for this hash: its bloom filter, where it has one, may
+ * hold it. Asked inline, where most of a scope's objects answer: no call for them. */
+static inline bool filter_passes(const struct dyninfo *d, uint32_t gnu_hash)
+{
+    return !d->gnu_hash || !d->symtab || bloom_may_hold(d, gnu_hash, gnu_hash);
+}
+/* find_symbol_in_chains() behind the filter. */
 static inline int find_symbol(const struct elfldr_obj *obj, const struct sym_query *q, const struct elfldr_sym **out,
                               struct elfldr_error *err)
 {
-    const struct dyninfo *d = &obj->dyn;
-    if (d->gnu_hash && d->symtab && !bloom_may_hold(d, q->gnu_hash, q->gnu_hash))
-        return ELFLDR_E_NOT_FOUND;
-    return find_symbol_in_chains(obj, q, out, err);
+    return filter_passes(&obj->dyn, q->gnu_hash) ? find_symbol_in_chains(obj, q, out, err) : ELFLDR_E_NOT_FOUND;
 }
 /* Whether symbol `index` is a definition others may bind to, by the query's version: all a lookup asks
  * of a symbol but its name. */

@@ -670,9 +670,8 @@ static inline void store64(uintptr_t where, uint64_t v)
 
 /* Where the short way's 8-byte targets are looked for first: the first writable segment (with GNU ld
  * the only one), as the addresses [start, start + span) an 8-byte target may start at. span is
- * p_memsz - 7, or 0 when the segment holds no 8 bytes: in_range(w, addr, 8) in two comparisons. The
- * loops keep it in locals, where the stores (which might alias *st as far as the compiler knows) cannot
- * make them reload it for every entry. */
+ * p_memsz - 7, or 0 when the segment holds no 8 bytes. The loops keep it in locals, where the stores
+ * (which might alias *st as far as the compiler knows) cannot make them reload it for every entry. */
 struct hot_range {
     uintptr_t start;
     uint64_t span;
@@ -685,10 +684,17 @@ static inline struct hot_range hot_range(const struct reloc_state *st)
     return (struct hot_range){st->writable[0].start, st->writable[0].size - 7};
 }
 
+/* in_range(writable[0], where, 8) in one comparison: below start the difference wraps past span (the
+ * segment is mapped, so start + span does not wrap). */
+static inline bool in_hot(struct hot_range hot, uintptr_t where)
+{
+    return where - hot.start < hot.span;
+}
+
 /* may_write(st, where, 8): the hot segment first, inline; may_write() for the rest. */
 static HOT_PATH bool may_write_word(const struct reloc_state *st, struct hot_range hot, uintptr_t where)
 {
-    return (where >= hot.start && where - hot.start < hot.span) || may_write(st, where, 8);
+    return in_hot(hot, where) || may_write(st, where, 8);
 }
 
 /* The classes the short way binds, S + A in 8 bytes: ABS64, GLOB_DAT, and a JUMP_SLOT bound now (one
@@ -774,14 +780,13 @@ static int entry_target_error(struct reloc_state *st, uintptr_t table, size_t i,
  * entries that repeat the one just bound, the same type and symbol (S + A: a symbol's R_X86_64_64
  * entries lie together). Each returns how many entries of the run it stored; one it does not take (an
  * entry of another kind, or a target outside the hot segment) is left to fast_run's own loop, which
- * asks everything. One comparison for the target: below the segment the difference wraps, so it is
- * out of range too. */
+ * asks everything. */
 static HOT_PATH size_t relative_run(const struct elf64_rela *r, size_t n, uintptr_t bias, struct hot_range hot)
 {
     size_t k = 0;
     for (; k < n && ELF_R_TYPE(r[k].r_info) == ARCH_R_RELATIVE; k++) {
         uintptr_t where = bias + r[k].r_offset;
-        if (where - hot.start >= hot.span)
+        if (!in_hot(hot, where))
             break;
         store64(where, bias + (uint64_t)r[k].r_addend);
     }
@@ -794,7 +799,7 @@ static HOT_PATH size_t repeat_run(const struct elf64_rela *r, size_t n, uint64_t
     size_t k = 0;
     for (; k < n && r[k].r_info == info; k++) {
         uintptr_t where = bias + r[k].r_offset;
-        if (where - hot.start >= hot.span)
+        if (!in_hot(hot, where))
             break;
         store64(where, value + (uint64_t)r[k].r_addend);
     }
@@ -825,7 +830,7 @@ static HOT_PATH int fast_run(struct reloc_state *st, uintptr_t table, size_t *i,
         uintptr_t where = bias + offset;
         /* RELATIVE first and on its own: the shortest way for the most entries. */
         if (type == ARCH_R_RELATIVE) {
-            if (rela && where - hot.start < hot.span) {
+            if (rela && in_hot(hot, where)) {
                 *i += relative_run(rela_table + *i, count - *i, bias, hot) - 1; /* this one and its run */
                 continue;
             }
