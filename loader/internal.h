@@ -239,6 +239,23 @@ static inline bool filter_passes(const struct dyninfo *d, uint32_t gnu_hash)
 {
     return !d->gnu_hash || !d->symtab || bloom_may_hold(d, gnu_hash, gnu_hash);
 }
+/* Whether a symbol in the GNU hash chain of `hash` carries that hash (but for the lowest bit, as the
+ * chain keeps it): find_gnu()'s walk without reading a name. False means no lookup of a name with this
+ * hash can find anything in the object, whatever the name. */
+static inline bool gnu_chain_holds_hash(const struct dyninfo *d, uint32_t hash)
+{
+    uint32_t i = d->gnu.buckets[gnu_bucket(d, hash)];
+    if (i < d->gnu.symoffset)
+        return false;
+    for (; i < d->gnu.end; i++) {
+        uint32_t ch = d->gnu.chains[i - d->gnu.symoffset];
+        if ((ch | 1) == (hash | 1))
+            return true;
+        if (ch & 1)
+            break;
+    }
+    return false;
+}
 /* find_symbol_in_chains() behind the filter. */
 static inline int find_symbol(const struct elfldr_obj *obj, const struct sym_query *q, const struct elfldr_sym **out,
                               struct elfldr_error *err)

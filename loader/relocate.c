@@ -61,6 +61,12 @@ struct reloc_state {
     struct writable_range writable[MAX_WRITABLE];
     size_t nwritable;
     bool more_writable; /* writable segments beyond the array: in_writable() decides */
+    /* The hashes the objects before this one define, as one filter (struct prior_filter), made once a
+     * run has asked the short way enough times to pay for it. */
+    struct prior_filter *prior;
+    size_t prior_size;
+    bool prior_counted;      /* prior_calls_left is set */
+    size_t prior_calls_left; /* questions before the filter is made; 0 once counted: none to be made */
 };
 
 struct reloc_entry {
@@ -106,6 +112,10 @@ static void reloc_state_init(struct reloc_state *st, struct elfldr_obj *obj, str
     st->lazy_bind = false;
     st->nwritable = 0;
     st->more_writable = false;
+    st->prior = NULL;
+    st->prior_size = 0;
+    st->prior_counted = false;
+    st->prior_calls_left = 0;
     for (size_t i = 0; i < obj->phnum; i++) {
         const struct elfldr_phdr *ph = &obj->phdrs[i];
         if (ph->p_type != PT_LOAD || !((ph->p_flags & PF_W) || obj->dyn.textrel))
@@ -182,47 +192,192 @@ static const struct elfldr_obj *search_scope(const struct elfldr_obj *obj, const
     return NULL;
 }
 
+/* Whether the GNU hash chain of `bucket` reaches symbol `index` (no chain ends before it), within a few
+ * steps: a chain is a few symbols long, and a longer walk is not worth it here. */
+static bool chain_reaches(const struct dyninfo *d, uint32_t bucket, uint32_t index)
+{
+    uint32_t i = d->gnu.buckets[bucket];
+    if (i < d->gnu.symoffset || i > index || index - i > 32)
+        return false;
+    for (; i < index; i++)
+        if (d->gnu.chains[i - d->gnu.symoffset] & 1)
+            return false;
+    return true;
+}
+
+/* The whole GNU hash of the object's own hashed symbol `index`, where it can be told. The chain keeps the
+ * hash but for its lowest bit, so it is one of two neighbours, h0 and h0 + 1; a lookup of the name walks
+ * the chain of its hash's bucket, and of the two neighbours' buckets only that one reaches the symbol
+ * (the other chain ends first or starts after it). False where that does not settle it (one bucket, a
+ * long chain, a table of overlapping chains). */
+static bool own_gnu_hash(const struct dyninfo *d, uint32_t index, uint32_t h0, uint32_t *hash)
+{
+    if (d->gnu.nbuckets < 2)
+        return false;
+    uint32_t b0 = gnu_bucket(d, h0), b1 = b0 + 1 == d->gnu.nbuckets ? 0 : b0 + 1; /* h0 is even: h0 + 1 fits */
+    bool in0 = chain_reaches(d, b0, index), in1 = chain_reaches(d, b1, index);
+    if (in0 == in1)
+        return false;
+    *hash = in0 ? h0 : h0 | 1;
+    return true;
+}
+
+/* Whether an object searched before the referring one may define a name of this GNU hash: its bloom
+ * filter and then, with the whole hash known (`exact`), the hashes in its chain, as find_symbol() would
+ * test them before comparing a name. Without it, the filter is asked for both neighbours. An object
+ * with a SysV table alone may define anything. */
+static bool may_define(const struct elfldr_obj *o, uint32_t h0, uint32_t hash, bool exact)
+{
+    if (!o || !o->dyn.symtab)
+        return false;
+    if (!o->dyn.gnu_hash)
+        return o->dyn.sysv_hash != NULL;
+    if (!exact)
+        return bloom_may_hold(&o->dyn, h0, h0 | 1);
+    return bloom_may_hold(&o->dyn, hash, hash) && gnu_chain_holds_hash(&o->dyn, hash);
+}
+
+/* One filter for the GNU hashes of every symbol the objects before the relocated one hash: where a
+ * library refers to its own exports thousands of times (libsqlite3 1,600, libpython 13,000), one question
+ * instead of one per object (four or five, each a bloom filter and for some names a chain). The key is a
+ * hash without its lowest bit, which chains do not keep; one bit per key, from the top of the key times
+ * a constant, in a table of 32 bits per symbol (about 3% of names pass where no object has them; those
+ * take the whole lookup). No name an object before defines can be missed: every
+ * symbol of their chains, all a lookup can find, is in the table. */
+struct prior_filter {
+    unsigned shift; /* 64 - log2(bits) */
+    uint64_t words[];
+};
+
+static inline uint64_t prior_key(uint32_t hash) { return (uint64_t)(hash >> 1) * 0x9e3779b97f4a7c15u; }
+
+static inline bool prior_may_hold(const struct prior_filter *f, uint32_t hash)
+{
+    uint64_t a = prior_key(hash) >> f->shift;
+    return (f->words[a / 64] >> (a % 64)) & 1;
+}
+
+static inline void prior_add(struct prior_filter *f, uint32_t hash)
+{
+    uint64_t a = prior_key(hash) >> f->shift;
+    f->words[a / 64] |= (uint64_t)1 << (a % 64);
+}
+
+/* The symbols of the objects before the relocated one that a lookup could find (their GNU chains), or 0
+ * where the filter cannot stand for them: an object with a SysV table alone, or none before it. */
+static size_t prior_symbols(const struct elfldr_obj *obj)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < obj->scope_len; i++) {
+        const struct elfldr_obj *o = obj->scope[i];
+        if (o == obj)
+            break;
+        if (!o || !o->dyn.symtab || (!o->dyn.gnu_hash && !o->dyn.sysv_hash))
+            continue;
+        if (!o->dyn.gnu_hash)
+            return 0;
+        if (o->dyn.gnu.end > o->dyn.gnu.symoffset)
+            n += o->dyn.gnu.end - o->dyn.gnu.symoffset;
+    }
+    return n;
+}
+
+/* Made where the run has asked the short way an eighth as many times as the filter takes symbols: its
+ * making (a few instructions a symbol) then costs less than the questions it saves. Without the memory
+ * for it the relocation fails, as for any allocation a load makes (no failed call is passed over). */
+static int make_prior_filter(struct reloc_state *st, size_t symbols)
+{
+    const struct elfldr_obj *obj = st->obj;
+    unsigned log2_bits = 15;
+    while (log2_bits < 20 && ((size_t)1 << log2_bits) < symbols * 32) /* 4 to 128 KB */
+        log2_bits++;
+    size_t size = sizeof(struct prior_filter) + ((size_t)1 << log2_bits) / 8;
+    struct prior_filter *f = obj->ops.alloc(obj->ops.ctx, size);
+    if (!f)
+        return set_error(st->err, ELFLDR_E_NOMEM, "%s: no memory for a filter of the %u symbols searched before it",
+                         st->table, U(symbols));
+    __builtin_memset(f, 0, size);
+    f->shift = 64 - log2_bits;
+    for (size_t i = 0; i < obj->scope_len; i++) {
+        const struct elfldr_obj *o = obj->scope[i];
+        if (o == obj)
+            break;
+        if (!o || !o->dyn.symtab || !o->dyn.gnu_hash)
+            continue;
+        const struct dyninfo *od = &o->dyn;
+        for (uint32_t j = od->gnu.symoffset; j < od->gnu.end; j++)
+            prior_add(f, od->gnu.chains[j - od->gnu.symoffset]);
+    }
+    st->prior = f;
+    st->prior_size = size;
+    return 0;
+}
+
+/* Whether an object before the relocated one may define a name of this hash (*may), by the filter once
+ * it is made; the count of questions decides when to make it. Not 0: no memory for the filter. */
+static int prior_may_define(struct reloc_state *st, uint32_t h0, uint32_t hash, bool exact, bool *may)
+{
+    int rc;
+    if (!st->prior && !st->prior_counted) {
+        size_t symbols = prior_symbols(st->obj);
+        st->prior_counted = true;
+        st->prior_calls_left = symbols ? symbols / 8 + 1 : 0;
+    }
+    if (!st->prior && st->prior_calls_left && --st->prior_calls_left == 0 &&
+        (rc = make_prior_filter(st, prior_symbols(st->obj))))
+        return rc;
+    if (st->prior) {
+        *may = prior_may_hold(st->prior, h0);
+        return 0;
+    }
+    const struct elfldr_obj *obj = st->obj;
+    *may = false;
+    for (size_t i = 0; i < obj->scope_len && obj->scope[i] != obj && !*may; i++)
+        *may = may_define(obj->scope[i], h0, hash, exact);
+    return 0;
+}
+
 /* The short way for the commonest reference of a library: a symbol it defines and exports itself
  * (libcrypto binds 3,205 symbols, 3,062 of them its own). Such a symbol binds to itself unless an object
- * searched before it defines the name, and that each one's GNU bloom filter rules out, mostly. The hash
- * chain holds the name's hash but for its lowest bit, so the filters are asked for both values, and the
- * name is neither read nor hashed. False, for the whole lookup to decide, wherever any of that does not
- * hold: another object may define the name, it may be one bound specially, a bind hook wants to see the
- * name, or the symbol is an IFUNC, a unique symbol or not the object's plain export. */
-static bool binds_to_itself(const struct reloc_state *st, uint32_t index)
+ * searched before it defines the name, which each one's GNU hash table rules out, mostly (may_define):
+ * the name is neither read nor hashed, its hash coming from the object's own chain (own_gnu_hash).
+ * False, for the whole lookup to decide, wherever any of that does not hold: another object may define
+ * the name, it may be one bound specially, a bind hook wants to see the name, or the symbol is an IFUNC,
+ * a unique symbol or not the object's plain export. */
+static int binds_to_itself(struct reloc_state *st, uint32_t index, bool *self)
 {
+    *self = false;
     const struct elfldr_obj *obj = st->obj;
     const struct dyninfo *d = &obj->dyn;
     if (obj->hooks.bind || !d->gnu_hash || !d->symtab || index < d->gnu.symoffset || index >= d->gnu.end)
-        return false;
+        return 0;
     const struct elfldr_sym *ref = &d->symtab[index];
     unsigned type = ELF_ST_TYPE(ref->st_info), bind = ELF_ST_BIND(ref->st_info);
     /* The name is not read, but must be one, as the full lookup requires: within DT_STRSZ and ended
      * there, which a string table that ends in a NUL guarantees. */
     if (ref->st_shndx == SHN_UNDEF || (bind != STB_GLOBAL && bind != STB_WEAK) || type == STT_GNU_IFUNC ||
         ELF_ST_VISIBILITY(ref->st_other) != STV_DEFAULT || ref->st_name >= d->strsz || d->strtab[d->strsz - 1] != '\0')
-        return false;
-    uint32_t h0 = d->gnu.chains[index - d->gnu.symoffset] & ~(uint32_t)1, h1 = h0 | 1;
-    if (h1 == (GNU_HASH_TLS_GET_ADDR | 1) || h1 == (GNU_HASH_CXA_THREAD_ATEXIT_IMPL | 1))
-        return false;
+        return 0;
+    uint32_t h0 = d->gnu.chains[index - d->gnu.symoffset] & ~(uint32_t)1;
+    if ((h0 | 1) == (GNU_HASH_TLS_GET_ADDR | 1) || (h0 | 1) == (GNU_HASH_CXA_THREAD_ATEXIT_IMPL | 1))
+        return 0;
     /* A lookup of its own name and version in the object finds it (a link editor writes a name and
      * version once, so no other symbol comes first): hashed, which the range above says, and bindable. */
     struct sym_query q = {0};
     int rc;
     q.version = reference_version(obj, index, &q.version_hash, &rc, NULL);
     if (rc || !symbol_bindable(obj, index, &q))
-        return false;
-    if (d->symbolic)
-        return true;
-    for (size_t i = 0; i < obj->scope_len; i++) {
-        const struct elfldr_obj *o = obj->scope[i];
-        if (o == obj)
-            return true;
-        /* find_symbol()'s test, for either hash; an object with a SysV table alone may define it. */
-        if (o && o->dyn.symtab && (o->dyn.gnu_hash ? bloom_may_hold(&o->dyn, h0, h1) : o->dyn.sysv_hash != NULL))
-            return false;
+        return 0;
+    if (d->symbolic) {
+        *self = true;
+        return 0;
     }
-    return true;
+    uint32_t hash = h0;
+    bool exact = !st->prior && own_gnu_hash(d, index, h0, &hash), may;
+    if ((rc = prior_may_define(st, h0, hash, exact, &may)))
+        return rc;
+    *self = !may;
+    return 0;
 }
 
 static int ifunc_value(const struct elfldr_obj *def_obj, uintptr_t resolver, const char *name, uintptr_t *value,
@@ -294,7 +449,11 @@ static int resolve_uncached(struct reloc_state *st, uint32_t index, bool for_cop
                             uint64_t *size, const struct elfldr_obj **def_obj_out)
 {
     struct elfldr_obj *obj = st->obj;
-    if (!for_copy && binds_to_itself(st, index)) {
+    bool self = false;
+    int rc = for_copy ? 0 : binds_to_itself(st, index, &self);
+    if (rc)
+        return rc;
+    if (self) {
         const struct elfldr_sym *own = &obj->dyn.symtab[index];
         *value = ELF_ST_TYPE(own->st_info) == STT_TLS ? own->st_value : symbol_address(obj, own);
         *size = own->st_size;
@@ -303,7 +462,7 @@ static int resolve_uncached(struct reloc_state *st, uint32_t index, bool for_cop
     }
     const struct elfldr_sym *ref = NULL;
     struct sym_query q = {0};
-    int rc = referenced(st, index, &ref, &q);
+    rc = referenced(st, index, &ref, &q);
     if (rc)
         return rc;
     const char *name = q.name;
@@ -1083,7 +1242,10 @@ int relocate(struct elfldr_obj *obj, struct elfldr_error *err)
         return rc;
     if (obj->dyn.relr && (rc = apply_relr(&st)))
         return rc;
-    if ((rc = apply_all(&st)))
+    rc = apply_all(&st);
+    if (st.prior)
+        obj->ops.free(obj->ops.ctx, st.prior, st.prior_size);
+    if (rc)
         return rc;
     if (obj->dyn.textrel && (rc = set_text_writable(obj, false, err)))
         return rc;

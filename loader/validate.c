@@ -87,17 +87,30 @@ static int check_load(const struct elfldr_phdr *ph, unsigned i, uint64_t file_si
 }
 
 /* Whether [vaddr, vaddr+size) lies inside one PT_LOAD (its file part only, with `file_only`). */
-static bool within_load(const struct elfldr_obj *obj, uint64_t vaddr, uint64_t size, bool file_only)
+/* Whether [vaddr, +size) lies in one loaded segment: in its file part, or in memory; with `whole_page`,
+ * the segment's last page counted whole (GNU ld ends PT_GNU_RELRO on a page boundary when nothing
+ * writable follows it in the segment, and glibc rounds its ends down to pages). */
+static bool within_load_pages(const struct elfldr_obj *obj, uint64_t vaddr, uint64_t size, bool file_only,
+                              bool whole_page)
 {
+    uint64_t page = obj->ops.page_size;
     for (size_t i = 0; i < obj->phnum; i++) {
         const struct elfldr_phdr *ph = &obj->phdrs[i];
         if (ph->p_type != PT_LOAD)
             continue;
         uint64_t len = file_only ? ph->p_filesz : ph->p_memsz;
+        uint64_t end = ph->p_vaddr + len;
+        if (whole_page && end >= ph->p_vaddr && end + (page - 1) >= end)
+            len = ((end + (page - 1)) & ~(page - 1)) - ph->p_vaddr;
         if (vaddr >= ph->p_vaddr && vaddr - ph->p_vaddr <= len && len - (vaddr - ph->p_vaddr) >= size)
             return true;
     }
     return false;
+}
+
+static bool within_load(const struct elfldr_obj *obj, uint64_t vaddr, uint64_t size, bool file_only)
+{
+    return within_load_pages(obj, vaddr, size, file_only, false);
 }
 
 static int check_loads(struct elfldr_obj *obj, uint64_t file_size, struct elfldr_error *err)
@@ -153,7 +166,7 @@ static int check_other(struct elfldr_obj *obj, unsigned i, uint64_t file_size, s
     case PT_GNU_RELRO:
         if ((rc = note_once(&obj->relro_index, i, "PT_GNU_RELRO", ELFLDR_E_SEG_MISC, err)))
             return rc;
-        if (!within_load(obj, ph->p_vaddr, ph->p_memsz, false))
+        if (!within_load_pages(obj, ph->p_vaddr, ph->p_memsz, false, true))
             return set_error(err, ELFLDR_E_SEG_MISC, "segment %u: PT_GNU_RELRO [%x, +%x) is not inside a loaded segment",
                              U(i), ph->p_vaddr, ph->p_memsz);
         return 0;

@@ -360,6 +360,34 @@ Test(ns, the_global_scope_interposes_unless_deepbind)
     free_ns_clean(ns);
 }
 
+/* libscope_many.so refers to 4,096 of its own exports, which makes relocation ask one filter for all the
+ * objects before it once it has met enough of them (relocate.c, prior_filter): a global library that
+ * defines every 64th name must still win for each of those, wherever they fall in the table. */
+Test(ns, the_global_scope_interposes_on_a_library_of_thousands_of_own_references)
+{
+    struct elfldr_ns *ns = new_ns(fixture_dir, false, false);
+    for (int with_b = 0; with_b < 2; with_b++) {
+        void *b = with_b ? elfldr_dlopen(ns, "libscope_many_b.so", ELFLDR_RTLD_GLOBAL) : NULL;
+        cr_assert(!with_b || b, "%s", elfldr_dlerror(ns));
+        void *many = elfldr_dlopen(ns, "libscope_many.so", 0);
+        cr_assert_not_null(many, "%s", elfldr_dlerror(ns));
+        int (*const *table)(void) = elfldr_dlsym(many, "scope_many_table");
+        cr_assert_not_null(table);
+        int interposed = 0;
+        for (int i = 0; i < 4096; i++) {
+            int want = with_b && i % 64 == 0;
+            cr_assert_eq(table[i](), want, "entry %d (many_%04o) %s", i, i,
+                         want ? "should bind to libscope_many_b.so" : "should bind to its own");
+            interposed += table[i]();
+        }
+        cr_assert_eq(interposed, with_b ? 64 : 0);
+        cr_assert_eq(elfldr_dlclose(many), 0);
+        if (b)
+            cr_assert_eq(elfldr_dlclose(b), 0);
+    }
+    free_ns_clean(ns);
+}
+
 Test(ns, a_local_library_does_not_interpose)
 {
     struct elfldr_ns *ns = new_ns(fixture_dir, false, false);
