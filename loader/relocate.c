@@ -319,9 +319,13 @@ static int prior_may_define(struct reloc_state *st, uint32_t h0, uint32_t hash, 
 {
     int rc;
     if (!st->prior && !st->prior_counted) {
+        const struct dyninfo *d = &st->obj->dyn;
         size_t symbols = prior_symbols(st->obj);
+        size_t plt_entries = d->pltrelsz / (d->pltrel == DT_RELA ? sizeof(struct elf64_rela) : sizeof(struct elf64_rel));
         st->prior_counted = true;
-        st->prior_calls_left = symbols ? symbols / 8 + 1 : 0;
+        /* A PLT table of a quarter as many entries (each a symbol, most of them the library's own
+         * where there are that many) says the filter will pay: made at once. */
+        st->prior_calls_left = !symbols ? 0 : plt_entries >= symbols / 4 ? 1 : symbols / 8 + 1;
     }
     if (!st->prior && st->prior_calls_left && --st->prior_calls_left == 0 &&
         (rc = make_prior_filter(st, prior_symbols(st->obj))))
