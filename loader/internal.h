@@ -298,7 +298,19 @@ void pool_usage(struct pool *p, size_t *in_use, size_t *held);
 void pool_destroy(struct pool *p);
 
 /* relocate.c */
-int relocate(struct elfldr_obj *obj, struct elfldr_error *err);
+/* A filter of the symbols of a scope's first `nobjects` objects (relocate.c), which a namespace keeps
+ * for the next relocation against the same global scope: an object relocated with its first place in
+ * the scope at `nobjects` uses the filter, or makes it and leaves it here (the caller frees it). */
+struct prior_filter;
+struct prior_cache {
+    struct prior_filter *filter;
+    size_t size; /* bytes, as allocated */
+    size_t nobjects;
+};
+int relocate(struct elfldr_obj *obj, struct prior_cache *cache, struct elfldr_error *err);
+/* elfldr_relocate with a namespace's cache (NULL: none). */
+int relocate_in_scope(struct elfldr_obj *obj, struct elfldr_obj *const *scope, size_t scope_len,
+                      struct prior_cache *cache, struct elfldr_error *err);
 /* An object unloaded while `holder` lives on: taken out of the scope holder keeps for lazy binding. */
 void scope_forget(struct elfldr_obj *holder, uintptr_t gone);
 /* ELFLDR_LOAD_CHECK: every relocation checked as relocate() would, nothing written or bound. */

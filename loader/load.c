@@ -162,7 +162,7 @@ static int finish_load(struct elfldr_obj *obj, const struct source *src, uintptr
         return 0;
     if ((rc = keep_scope(obj, obj->scope, obj->scope_len, err)))
         return rc;
-    if ((rc = relocate(obj, err)))
+    if ((rc = relocate(obj, NULL, err)))
         return rc;
     announce_ready(obj);
     if (obj->flags & (ELFLDR_LOAD_DEFER_INIT | ELFLDR_LOAD_NO_RUN))
@@ -322,13 +322,19 @@ int elfldr_load_path(const char *path, const struct elfldr_load_opts *opts, stru
 int elfldr_relocate(struct elfldr_obj *obj, struct elfldr_obj *const *scope, size_t scope_len,
                     struct elfldr_error *err)
 {
+    return relocate_in_scope(obj, scope, scope_len, NULL, err);
+}
+
+int relocate_in_scope(struct elfldr_obj *obj, struct elfldr_obj *const *scope, size_t scope_len,
+                      struct prior_cache *cache, struct elfldr_error *err)
+{
     if (!obj)
         return set_error(err, ELFLDR_E_INVAL, "no object");
     if (obj->relocated || (obj->flags & ELFLDR_LOAD_MAP_ONLY))
         return set_error(err, ELFLDR_E_INVAL, "%s: already relocated, or loaded map-only", obj->name);
     int rc = keep_scope(obj, scope, scope_len, err);
     if (rc == 0)
-        rc = relocate(obj, err);
+        rc = relocate(obj, cache, err);
     /* The scope is the caller's array: it is not kept past this call, unless copied for lazy binding. */
     if (!obj->owned_scope) {
         obj->scope = NULL;

@@ -84,6 +84,12 @@ struct elfldr_ns {
      * libraries call instead, which adds the namespace as a fourth argument. */
     uintptr_t host_thread_atexit, thunk_page;
     bool freeing; /* elfldr_ns_free came while destructors were pending: the last one finishes it */
+    /* The global scope's symbols as one filter (relocate.c's prior_filter), made by a relocation and
+     * kept for the next while the global scope stays as it was: global_changes counts every change
+     * to it (a handle made global, a global handle gone), and the filter holds the count it was made
+     * at. */
+    uint64_t global_changes, filter_changes;
+    struct prior_cache global_filter;
 };
 
 struct unique {
@@ -454,6 +460,7 @@ static void destroy_handle(struct elfldr_ns *ns, struct handle *h)
     for (struct handle *other = ns->first; gone && other; other = other->next)
         if (other != h && other->obj)
             scope_forget(other->obj, gone);
+    ns->global_changes += h->global;
     if (h->prev)
         h->prev->next = h->next;
     else
@@ -781,6 +788,13 @@ static int build_search_list(struct session *s, struct handle *h)
     return 0;
 }
 
+static void forget_global_filter(struct elfldr_ns *ns)
+{
+    if (ns->global_filter.filter)
+        ns_free_mem(ns, ns->global_filter.filter, ns->global_filter.size);
+    ns->global_filter.filter = NULL;
+}
+
 /* glibc's scope for what one dlopen loaded: the global scope, then the root's tree (the other way
  * round with DEEPBIND). Relocated and initialised in reverse load order: dependencies first. */
 static int relocate_and_init(struct session *s, struct handle *root, int flags)
@@ -804,20 +818,35 @@ static int relocate_and_init(struct session *s, struct handle *root, int flags)
     if (!deep)
         for (size_t i = 0; i < root->nsearch; i++)
             scope[at++] = root->search[i]->obj;
+    /* The root, first after the global scope, may use the namespace's filter of it, or make one. */
+    if (ns->global_filter.filter && ns->filter_changes != ns->global_changes)
+        forget_global_filter(ns);
+    struct prior_cache cache = ns->global_filter;
+    cache.nobjects = nglobal;
     int rc = 0;
     for (size_t i = s->nadded; i-- > 0 && !rc;)
-        rc = elfldr_relocate(s->added[i]->obj, scope, n, s->err);
+        rc = relocate_in_scope(s->added[i]->obj, scope, n, deep ? NULL : &cache, s->err);
     ns_free_mem(ns, scope, n * sizeof(*scope));
+    if (cache.filter != ns->global_filter.filter) { /* made now: kept if the dlopen goes through */
+        if (rc)
+            ns_free_mem(ns, cache.filter, cache.size);
+        else
+            ns->global_filter = cache;
+        ns->filter_changes = ns->global_changes;
+    }
     for (size_t i = s->nadded; i-- > 0 && !rc;)
         rc = elfldr_run_init(s->added[i]->obj, s->err);
     return rc;
 }
 
-static void make_global(struct handle *root)
+static void make_global(struct elfldr_ns *ns, struct handle *root)
 {
-    for (size_t i = 0; i < root->nsearch; i++)
+    for (size_t i = 0; i < root->nsearch; i++) {
+        ns->global_changes += !root->search[i]->global;
         root->search[i]->global = true;
+    }
 }
+
 
 /* Undo a failed dlopen: unload what it loaded (last first), give back what it took. */
 static void roll_back(struct session *s)
@@ -850,7 +879,7 @@ static void *open_common(struct elfldr_ns *ns, const char *name, const void *ima
             root->refcount++;
             root->nodelete |= (flags & ELFLDR_RTLD_NODELETE) != 0;
             if (flags & ELFLDR_RTLD_GLOBAL)
-                make_global(root);
+                make_global(ns, root);
         }
         ns_unlock(ns);
         return root;
@@ -897,7 +926,7 @@ static void *open_common(struct elfldr_ns *ns, const char *name, const void *ima
     } else {
         root->nodelete = (flags & ELFLDR_RTLD_NODELETE) != 0;
         if (flags & ELFLDR_RTLD_GLOBAL)
-            make_global(root);
+            make_global(ns, root);
         for (size_t i = 0; i < s.nadded; i++)
             debug_announce(ns, s.added[i]);
     }
@@ -1137,6 +1166,7 @@ static void adopt_one(struct elfldr_ns *ns, uintptr_t bias, const struct elfldr_
     }
     h->nodelete = h->host = true;
     h->global = global;
+    ns->global_changes += global;
     h->search = ns_alloc(ns, sizeof(*h->search));
     if (h->search) {
         h->search[0] = h;
@@ -1369,6 +1399,7 @@ static void free_everything(struct elfldr_ns *ns)
         destroy_handle(ns, h);
     }
     debug_leave(ns);
+    forget_global_filter(ns);
     ns_free_mem(ns, ns->uniques, ns->uniques_cap * sizeof(*ns->uniques));
     if (ns->thunk_page)
         ns->ops.release(ns->ops.ctx, ns->thunk_page, ns->ops.page_size);

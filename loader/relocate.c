@@ -65,6 +65,8 @@ struct reloc_state {
      * run has asked the short way enough times to pay for it. */
     struct prior_filter *prior;
     size_t prior_size;
+    struct prior_cache *prior_cache; /* the namespace's, where this object may use or fill it */
+    bool prior_kept;         /* prior is the cache's: not freed with the run */
     bool prior_counted;      /* prior_calls_left is set */
     size_t prior_calls_left; /* questions before the filter is made; 0 once counted: none to be made */
 };
@@ -114,6 +116,8 @@ static void reloc_state_init(struct reloc_state *st, struct elfldr_obj *obj, str
     st->more_writable = false;
     st->prior = NULL;
     st->prior_size = 0;
+    st->prior_cache = NULL;
+    st->prior_kept = false;
     st->prior_counted = false;
     st->prior_calls_left = 0;
     for (size_t i = 0; i < obj->phnum; i++) {
@@ -310,6 +314,11 @@ static int make_prior_filter(struct reloc_state *st, size_t symbols)
     }
     st->prior = f;
     st->prior_size = size;
+    if (st->prior_cache) {
+        st->prior_cache->filter = f;
+        st->prior_cache->size = size;
+        st->prior_kept = true;
+    }
     return 0;
 }
 
@@ -318,6 +327,10 @@ static int make_prior_filter(struct reloc_state *st, size_t symbols)
 static int prior_may_define(struct reloc_state *st, uint32_t h0, uint32_t hash, bool exact, bool *may)
 {
     int rc;
+    if (!st->prior && st->prior_cache && st->prior_cache->filter) {
+        st->prior = st->prior_cache->filter;
+        st->prior_kept = true;
+    }
     if (!st->prior && !st->prior_counted) {
         const struct dyninfo *d = &st->obj->dyn;
         size_t symbols = prior_symbols(st->obj);
@@ -1235,10 +1248,23 @@ int relocate_check(struct elfldr_obj *obj, struct elfldr_error *err)
     return apply_all(&st);
 }
 
-int relocate(struct elfldr_obj *obj, struct elfldr_error *err)
+/* Whether the objects before `obj` in its scope are the cache's: its first place is nobjects. */
+static bool cache_fits(const struct elfldr_obj *obj, const struct prior_cache *cache)
+{
+    if (!cache || cache->nobjects >= obj->scope_len || obj->scope[cache->nobjects] != obj)
+        return false;
+    for (size_t i = 0; i < cache->nobjects; i++)
+        if (obj->scope[i] == obj)
+            return false;
+    return true;
+}
+
+int relocate(struct elfldr_obj *obj, struct prior_cache *cache, struct elfldr_error *err)
 {
     struct reloc_state st;
     reloc_state_init(&st, obj, err, "", false);
+    if (cache_fits(obj, cache))
+        st.prior_cache = cache;
     int rc;
     if (obj->lazy && (rc = set_up_lazy_got(obj, err)))
         return rc;
@@ -1247,7 +1273,7 @@ int relocate(struct elfldr_obj *obj, struct elfldr_error *err)
     if (obj->dyn.relr && (rc = apply_relr(&st)))
         return rc;
     rc = apply_all(&st);
-    if (st.prior)
+    if (st.prior && !st.prior_kept)
         obj->ops.free(obj->ops.ctx, st.prior, st.prior_size);
     if (rc)
         return rc;
