@@ -1252,12 +1252,19 @@ struct elfldr_ns *elfldr_ns_new(const struct elfldr_ns_config *cfg)
         elfldr_linux_ops(&ops);
     if (!ops.alloc || !ops.free)
         return NULL;
-    struct elfldr_ns *ns = ops.alloc(ops.ctx, sizeof(*ns));
+    /* Everything the namespace and its libraries allocate comes from its pool, the namespace too: its
+     * first chunk holds the namespace and the first of the metadata, one allocation where there were
+     * two. The pool is made here and then moved in (nothing in its chunks points back at it). */
+    struct pool pool;
+    struct elfldr_ops pool_ops;
+    pool_init(&pool, &ops, &pool_ops);
+    struct elfldr_ns *ns = pool_ops.alloc(pool_ops.ctx, sizeof(*ns));
     if (!ns)
-        return NULL;
+        return NULL; /* the pool took nothing */
     __builtin_memset(ns, 0, sizeof(*ns));
-    /* Everything the namespace and its libraries allocate comes from its pool. */
-    pool_init(&ns->pool, &ops, &ns->ops);
+    ns->pool = pool;
+    ns->ops = pool_ops;
+    ns->ops.ctx = &ns->pool;
     if (cfg) {
         ns->cfg = *cfg;
         if (cfg->hooks) {
@@ -1411,7 +1418,7 @@ static void free_everything(struct elfldr_ns *ns)
     ns_free_mem(ns, ns->uniques, ns->uniques_cap * sizeof(*ns->uniques));
     if (ns->thunk_page)
         ns->ops.release(ns->ops.ctx, ns->thunk_page, ns->ops.page_size);
-    pool_destroy(&ns->pool);
-    struct elfldr_ops under = ns->pool.under;
-    under.free(under.ctx, ns, sizeof(*ns));
+    /* The namespace is in the pool's memory: the pool is destroyed from a copy. */
+    struct pool pool = ns->pool;
+    pool_destroy(&pool);
 }
