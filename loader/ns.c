@@ -1103,21 +1103,13 @@ int elfldr_dl_iterate_phdr(struct elfldr_ns *ns, int (*cb)(const struct elfldr_p
 #define AT_PHNUM 5
 #define AT_SYSINFO_EHDR 33
 
-/* The auxiliary vector with raw system calls (the Linux table only): prctl(PR_GET_AUXV) where the
- * kernel has it (6.4), one call; else /proc/self/auxv (qemu-user answers that one, not the prctl). */
-#define PR_GET_AUXV 0x41555856
+/* The auxiliary vector, read from /proc/self/auxv with raw system calls (the Linux table only). */
 static bool read_auxv(uint64_t *auxv, size_t words)
 {
-    size_t got = 0, want = words * sizeof(uint64_t) - 2 * sizeof(uint64_t);
-    long size = arch_syscall6(SYS_prctl, PR_GET_AUXV, (long)auxv, (long)want, 0, 0, 0);
-    if (size > 0) {
-        got = (size_t)size < want ? (size_t)size : want; /* the rest was left out */
-        __builtin_memset((char *)auxv + got, 0, 2 * sizeof(uint64_t));
-        return got >= 2 * sizeof(uint64_t);
-    }
     long fd = arch_syscall6(SYS_openat, -100, (long)"/proc/self/auxv", 02000000, 0, 0, 0);
     if (fd < 0)
         return false;
+    size_t got = 0, want = words * sizeof(uint64_t) - 2 * sizeof(uint64_t);
     while (got < want) {
         long r = arch_syscall3(SYS_read, fd, (long)((char *)auxv + got), (long)(want - got));
         if (r <= 0)
