@@ -269,9 +269,10 @@ static inline void prior_add(struct prior_filter *f, uint32_t hash)
 
 /* The symbols of the objects before the relocated one that a lookup could find (their GNU chains), or 0
  * where the filter cannot stand for them: an object with a SysV table alone, or none before it. */
-static size_t prior_symbols(const struct elfldr_obj *obj)
+static size_t prior_symbols(const struct elfldr_obj *obj, size_t *objects)
 {
     size_t n = 0;
+    *objects = 0;
     for (size_t i = 0; i < obj->scope_len; i++) {
         const struct elfldr_obj *o = obj->scope[i];
         if (o == obj)
@@ -282,13 +283,14 @@ static size_t prior_symbols(const struct elfldr_obj *obj)
             return 0;
         if (o->dyn.gnu.end > o->dyn.gnu.symoffset)
             n += o->dyn.gnu.end - o->dyn.gnu.symoffset;
+        ++*objects;
     }
     return n;
 }
 
-/* Made where the run has asked the short way an eighth as many times as the filter takes symbols: its
- * making (a few instructions a symbol) then costs less than the questions it saves. Without the memory
- * for it the relocation fails, as for any allocation a load makes (no failed call is passed over). */
+/* Made where the run has asked the short way enough times (prior_may_define): its making then costs
+ * less than the questions it saves. Without the memory for it the relocation fails, as for any
+ * allocation a load makes (no failed call is passed over). */
 static int make_prior_filter(struct reloc_state *st, size_t symbols)
 {
     const struct elfldr_obj *obj = st->obj;
@@ -331,17 +333,21 @@ static int prior_may_define(struct reloc_state *st, uint32_t h0, uint32_t hash, 
         st->prior = st->prior_cache->filter;
         st->prior_kept = true;
     }
+    size_t objects;
     if (!st->prior && !st->prior_counted) {
         const struct dyninfo *d = &st->obj->dyn;
-        size_t symbols = prior_symbols(st->obj);
+        size_t symbols = prior_symbols(st->obj, &objects);
         size_t plt_entries = d->pltrelsz / (d->pltrel == DT_RELA ? sizeof(struct elf64_rela) : sizeof(struct elf64_rel));
         st->prior_counted = true;
-        /* A PLT table of a quarter as many entries (each a symbol, most of them the library's own
-         * where there are that many) says the filter will pay: made at once. */
-        st->prior_calls_left = !symbols ? 0 : plt_entries >= symbols / 4 ? 1 : symbols / 8 + 1;
+        /* Making the filter costs about ten instructions a symbol it takes; a question it answers saves
+         * about forty for each object asked: worth it after symbols / (4 * objects) questions, and
+         * made after twice that. A PLT table of that many entries (each a symbol, most of them the
+         * library's own where there are that many) says the questions will come: made at once. */
+        size_t pays_after = symbols ? symbols / (2 * objects) + 1 : 0;
+        st->prior_calls_left = plt_entries >= pays_after ? (symbols ? 1 : 0) : pays_after;
     }
     if (!st->prior && st->prior_calls_left && --st->prior_calls_left == 0 &&
-        (rc = make_prior_filter(st, prior_symbols(st->obj))))
+        (rc = make_prior_filter(st, prior_symbols(st->obj, &objects))))
         return rc;
     if (st->prior) {
         *may = prior_may_hold(st->prior, h0);
