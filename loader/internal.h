@@ -341,7 +341,8 @@ intptr_t tls_static_offset(const struct elfldr_obj *obj);
 /* The namespace's __cxa_thread_atexit_impl thunk, made at the first call; 0 when it cannot be made. */
 uintptr_t ns_thread_atexit_thunk(struct elfldr_ns *ns);
 /* -1 when there is no memory to remember the definition. */
-int ns_unique_symbol(struct elfldr_ns *ns, const char *name, const struct elfldr_obj *definer, uintptr_t *value);
+int ns_unique_symbol(struct elfldr_ns *ns, const char *name, uint32_t gnu_hash, const struct elfldr_obj *definer,
+                     uintptr_t *value);
 
 /* lazy.c: the entry the PLT reaches through GOT[2], and what it calls. */
 bool lazy_supported(void);

@@ -95,6 +95,7 @@ struct elfldr_ns {
 struct unique {
     char *name;
     size_t name_size;
+    uint32_t hash; /* the name's GNU hash, compared first */
     const struct elfldr_obj *definer;
     uintptr_t value;
 };
@@ -280,13 +281,14 @@ static struct handle *find_loaded(const struct elfldr_ns *ns, const char *name)
 
 /* Called under the namespace's lock during a dlopen, and without it from a lazy binding on any thread:
  * it takes the lock itself (the lock is recursive). */
-static int unique_symbol_locked(struct elfldr_ns *ns, const char *name, const struct elfldr_obj *definer,
-                                uintptr_t *value);
+static int unique_symbol_locked(struct elfldr_ns *ns, const char *name, uint32_t hash,
+                                const struct elfldr_obj *definer, uintptr_t *value);
 
-int ns_unique_symbol(struct elfldr_ns *ns, const char *name, const struct elfldr_obj *definer, uintptr_t *value)
+int ns_unique_symbol(struct elfldr_ns *ns, const char *name, uint32_t hash, const struct elfldr_obj *definer,
+                     uintptr_t *value)
 {
     ns_lock(ns);
-    int rc = unique_symbol_locked(ns, name, definer, value);
+    int rc = unique_symbol_locked(ns, name, hash, definer, value);
     ns_unlock(ns);
     return rc;
 }
@@ -294,11 +296,13 @@ int ns_unique_symbol(struct elfldr_ns *ns, const char *name, const struct elfldr
 /* The namespace's one definition of a unique symbol: the first one bound (*value is replaced by it),
  * or this one, which is remembered. -1: no memory to remember it (the binding must fail, or the
  * namespace would end up with two definitions). */
-static int unique_symbol_locked(struct elfldr_ns *ns, const char *name, const struct elfldr_obj *definer,
-                                uintptr_t *value)
+static int unique_symbol_locked(struct elfldr_ns *ns, const char *name, uint32_t hash,
+                                const struct elfldr_obj *definer, uintptr_t *value)
 {
+    /* libstdc++ alone has a hundred, most named alike for their first dozen characters: the hash
+     * rules nearly all out before a name is compared. */
     for (size_t i = 0; i < ns->nuniques; i++)
-        if (str_cmp(ns->uniques[i].name, name) == 0) {
+        if (ns->uniques[i].hash == hash && str_cmp(ns->uniques[i].name, name) == 0) {
             *value = ns->uniques[i].value;
             return 0;
         }
@@ -318,7 +322,7 @@ static int unique_symbol_locked(struct elfldr_ns *ns, const char *name, const st
     if (!copy)
         return -1;
     __builtin_memcpy(copy, name, size);
-    ns->uniques[ns->nuniques++] = (struct unique){copy, size, definer, *value};
+    ns->uniques[ns->nuniques++] = (struct unique){copy, size, hash, definer, *value};
     /* As glibc does: a library whose unique definition is in use stays loaded (until the namespace
      * goes), since other libraries may hold on to it without a reference. */
     for (struct handle *h = ns->first; h; h = h->next)
@@ -971,7 +975,7 @@ static void *lookup(void *handle, const char *symbol, const char *version)
         const struct elfldr_sym *sym;
         if (lookup_query(h->search[i]->obj, &q, &addr, &sym) == 0) {
             if (ELF_ST_BIND(sym->st_info) == STB_GNU_UNIQUE && ELF_ST_TYPE(sym->st_info) != STT_TLS &&
-                ns_unique_symbol(ns, symbol, h->search[i]->obj, &addr) != 0) {
+                ns_unique_symbol(ns, symbol, q.gnu_hash, h->search[i]->obj, &addr) != 0) {
                 struct elfldr_error err;
                 set_error(&err, ELFLDR_E_NOMEM, "%s: no memory to remember the unique symbol %s", h->name, symbol);
                 record_error(ns, &err);

@@ -532,7 +532,7 @@ static int resolve_uncached(struct reloc_state *st, uint32_t index, bool for_cop
         (rc = ifunc_value(def_obj, *value, name, value, st->err)))
         return rc;
     if (ELF_ST_BIND(def->st_info) == STB_GNU_UNIQUE && obj->unique_ns && ELF_ST_TYPE(def->st_info) != STT_TLS &&
-        ns_unique_symbol(obj->unique_ns, name, def_obj, value) != 0)
+        ns_unique_symbol(obj->unique_ns, name, q.gnu_hash, def_obj, value) != 0)
         return set_error(st->err, ELFLDR_E_NOMEM, "%s: no memory to remember the unique symbol `%s'", st->table, name);
 done:
     if (!bind_self && (rc = consult_bind(st, name, version, *def_obj_out, value)))
