@@ -89,8 +89,11 @@ static void fence(const struct elfldr_ops *inner, struct elfldr_ops *out)
 }
 
 /* One load of the input with `flags`, through the fenced arena: a load that fails says why and
- * leaves nothing; one that succeeds is looked into and unloaded, and leaves nothing either. */
-static void load_once(const uint8_t *data, size_t size, unsigned flags)
+ * leaves nothing; one that succeeds is looked into and unloaded, and leaves nothing either. `behind`:
+ * the input is first loaded once more to stand before it in its scope, so that relocation asks that
+ * copy's tables (bloom filter, chains, the filter made of them) for every reference to its own
+ * exports. */
+static void load_once(const uint8_t *data, size_t size, unsigned flags, bool behind)
 {
     struct elfldr_arena arena;
     struct elfldr_ops arena_ops;
@@ -102,8 +105,19 @@ static void load_once(const uint8_t *data, size_t size, unsigned flags)
     counting_ops_init(&counting, &fenced_ops);
     struct elfldr_hooks hooks = {.resolve = resolve_anything, .static_tls = static_tls_anywhere};
     struct elfldr_load_opts opts = {.ops = &counting.ops, .hooks = &hooks, .flags = flags};
-    struct elfldr_obj *obj = NULL;
+    struct elfldr_obj *obj = NULL, *before = NULL;
     struct elfldr_error err;
+    if (behind) {
+        struct elfldr_load_opts first = opts;
+        first.flags = ELFLDR_LOAD_NO_RUN;
+        if (elfldr_load_mem(data, size, "fuzz-before", &first, &before, &err) != 0)
+            before = NULL;
+    }
+    struct elfldr_obj *scope[1] = {before};
+    if (before) {
+        opts.scope = scope;
+        opts.scope_len = 1;
+    }
     int rc = elfldr_load_mem(data, size, "fuzz", &opts, &obj, &err);
     if (rc == 0) {
         struct elfldr_info info;
@@ -118,6 +132,8 @@ static void load_once(const uint8_t *data, size_t size, unsigned flags)
                 err.message);
         abort();
     }
+    if (before)
+        elfldr_unload(before, &err);
     if (!counting_ops_clean(&counting) || arena.nblocks != 0) {
         fprintf(stderr, "left behind (flags %#x): %ld reservations, %ld allocations, %zu arena blocks\n", flags,
                 counting.reserved, counting.allocated, arena.nblocks);
@@ -138,7 +154,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* Relocated, running nothing; then only checked, as mini-loader checks a program before ld.so
      * gets it (ELFLDR_LOAD_CHECK). */
-    load_once(data, size, ELFLDR_LOAD_NO_RUN);
-    load_once(data, size, ELFLDR_LOAD_NO_RUN | ELFLDR_LOAD_MAP_ONLY | ELFLDR_LOAD_CHECK);
+    load_once(data, size, ELFLDR_LOAD_NO_RUN, false);
+    load_once(data, size, ELFLDR_LOAD_NO_RUN | ELFLDR_LOAD_MAP_ONLY | ELFLDR_LOAD_CHECK, false);
+    load_once(data, size, ELFLDR_LOAD_NO_RUN, true);
     return 0;
 }
